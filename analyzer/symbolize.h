@@ -1,0 +1,40 @@
+// Offline symbolization of instruction pointers from a process's memory-map
+// snapshot: ELF symbols and DWARF lines through elfutils libdw, C++ and Rust
+// (legacy and v0) demangling.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace aa {
+
+struct Frame {
+  uint64_t ip = 0;
+  std::string function;  // demangled; empty when unknown
+  std::string file;      // source file; empty when no DWARF
+  int line = 0;
+  std::string module;    // path of the ELF object
+  bool user = false;     // user code, not libc/shim/runtime internals (see rules)
+};
+
+class Symbolizer {
+ public:
+  Symbolizer();
+  ~Symbolizer();
+  // `maps` is /proc/<pid>/maps text.  Results are cached per (maps, ip).
+  Frame resolve(std::string_view maps, uint64_t ip);
+  std::vector<Frame> resolve_all(std::string_view maps, std::span<const uint64_t> ips);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Demangles C++ (_Z), Rust legacy (_ZN..17h<hash>E, hash dropped) and Rust v0 (_R).
+// Returns the input unchanged when it is not a mangled name.
+std::string demangle(std::string_view symbol);
+
+}  // namespace aa
