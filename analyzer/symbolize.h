@@ -17,6 +17,7 @@ struct Frame {
   std::string file;      // source file; empty when no DWARF
   int line = 0;
   std::string module;    // path of the ELF object
+  uint64_t module_offset = 0;  // ip - load bias: stable across runs despite ASLR (delay-site matching)
   bool user = false;     // user code, not libc/shim/runtime internals (see rules)
 };
 
