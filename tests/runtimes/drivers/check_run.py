@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""ctest driver: run one subject under `awaitaudit run` and assert on the
+findings JSON.
+
+  positive: every run has a manifested, error-level premature-completion
+            finding; the tagged user source lines (--line ROLE=TAG) appear in
+            the stacks of one such finding; the analyzer's manifested count
+            is at least the subject's own stale count.
+  twin:     no run has an error-level or manifested finding, and the subject
+            itself saw nothing stale.
+
+usage: check_run.py --aa BIN --mode positive|twin [--delay D]... [--runs N]
+                    [--source FILE --line ROLE=TAG ...] [--need TOOL ...]
+                    [--env K=V ...] -- CMD ARGS...
+Each --delay value is one configuration ("0" = plain run); every
+configuration is run --runs times."""
+import argparse
+import sys
+
+import aa_common as aa
+
+TOOL_ERRORS = {64, 65, 66, 70, 73, 127}
+
+
+def parse():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--aa", required=True)
+    ap.add_argument("--mode", choices=["positive", "twin"], required=True)
+    ap.add_argument("--delay", action="append", default=[])
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--source")
+    ap.add_argument("--line", action="append", default=[], help="ROLE=TAG")
+    ap.add_argument("--need", action="append", default=[])
+    ap.add_argument("--env", action="append", default=[])
+    ap.add_argument("cmd", nargs=argparse.REMAINDER)
+    a = ap.parse_args()
+    if a.cmd and a.cmd[0] == "--":
+        a.cmd = a.cmd[1:]
+    if not a.cmd:
+        ap.error("missing subject command after --")
+    return a
+
+
+def run_opts(delay):
+    opts = ["--stacks"]
+    if delay and delay != "0":
+        opts += ["--delay", delay]
+    return opts
+
+
+def check_positive(a, label, findings, stale):
+    manifested = aa.premature(findings, "manifested", "error")
+    counts = aa.summarize(findings)
+    print(f"{label}: subject stale {stale[0]}/{stale[1]}; analyzer manifested "
+          f"{counts['manifested']} in {len(manifested)} finding(s), latent {counts['latent']}")
+    if not manifested:
+        aa.fail(f"{label}: no manifested error-level premature-completion finding")
+    if counts["manifested"] < stale[0]:
+        aa.fail(f"{label}: the subject saw {stale[0]} stale iterations but only "
+                f"{counts['manifested']} were flagged manifested")
+    for spec in a.line:
+        role, tag = spec.split("=", 1)
+        line = aa.tagged_line(a.source, tag)
+        where = [(f["id"], aa.has_line(f, a.source, line)) for f in manifested]
+        where = [(fid, w) for fid, w in where if w]
+        if not where:
+            aa.fail(f"{label}: {role} line {a.source}:{line} ({tag!r}) is in no manifested finding's stacks")
+        print(f"  {role} line {line} found in {where[0][0]} ({', '.join(sorted(set(where[0][1])))} stack)")
+
+
+def check_twin(label, findings, stale):
+    counts = aa.summarize(findings)
+    print(f"{label}: subject stale {stale[0]}/{stale[1]}; analyzer manifested "
+          f"{counts['manifested']}, latent {counts['latent']}, error-level findings {counts['errors']}")
+    if stale[0] != 0:
+        aa.fail(f"{label}: the twin itself saw {stale[0]} stale iterations: the twin is wrong")
+    if counts["errors"] or counts["manifested"]:
+        for f in findings.get("findings", []):
+            if f.get("severity") == "error" or f.get("confidence") == "manifested":
+                print(f"  offending: {f.get('id')} {f.get('kind')} {f.get('confidence')} "
+                      f"{f.get('severity')}: {f.get('message')}")
+        aa.fail(f"{label}: the twin got an error-level or manifested finding")
+
+
+def main():
+    a = parse()
+    aa.require_tools(a.need)
+    env = dict(kv.split("=", 1) for kv in a.env)
+    for delay in a.delay or ["0"]:
+        for r in range(a.runs):
+            label = f"run {r + 1}/{a.runs} delay={delay}"
+            rc, findings, out, err = aa.run_under_awaitaudit(a.aa, a.cmd, run_opts(delay), env)
+            if rc in TOOL_ERRORS or findings is None:
+                aa.fail(f"{label}: awaitaudit exited {rc} without findings JSON\n{err[-2000:]}")
+            stale = aa.parse_stale(out)
+            if stale is None:
+                aa.fail(f"{label}: the subject printed no `stale K/N` line\nstdout: {out[-1000:]}\nstderr: {err[-2000:]}")
+            if a.mode == "positive":
+                check_positive(a, label, findings, stale)
+                if rc != 1:
+                    aa.fail(f"{label}: exit code {rc}, expected 1 (findings)")
+            else:
+                check_twin(label, findings, stale)
+                if rc != 0:
+                    aa.fail(f"{label}: exit code {rc}, expected 0 (clean)")
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()
