@@ -21,12 +21,25 @@ struct Frame {
   bool user = false;     // user code, not libc/shim/runtime internals (see rules)
 };
 
+// One line of /proc/<pid>/maps.  `path` is empty for anonymous mappings,
+// "[vdso]"-style for special ones; a " (deleted)" suffix is kept.
+struct Mapping {
+  uint64_t start = 0, end = 0, offset = 0;
+  std::string perms;  // "r-xp"
+  std::string path;
+};
+// Malformed lines are skipped, never fatal.
+std::vector<Mapping> parse_maps(std::string_view maps);
+
 class Symbolizer {
  public:
   Symbolizer();
   ~Symbolizer();
   // `maps` is /proc/<pid>/maps text.  Results are cached per (maps, ip).
-  Frame resolve(std::string_view maps, uint64_t ip);
+  // `return_address`: ip is a return address (every frame but a stack's
+  // first), so the call site is looked up at ip-1.  module_offset stays ip - bias.
+  Frame resolve(std::string_view maps, uint64_t ip, bool return_address = false);
+  // The first ip is taken as exact, the rest as return addresses.
   std::vector<Frame> resolve_all(std::string_view maps, std::span<const uint64_t> ips);
 
  private:
