@@ -3,6 +3,8 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "event.h"
@@ -16,6 +18,10 @@ struct ConflictRule {
   std::vector<aa_kind> kinds;
   std::string severity;    // "error" | "warning" | "note" (for manifested; latent is always at most "warning")
   std::string wording;     // "{op} on {file} overtook {write}" style template
+  // When the kinds conflict: "" always; "overlap": only when the byte ranges
+  // overlap (reads, writes); "last-fd": only the close of the file's last fd.
+  std::string condition;
+  std::string origin;      // file:line of the rule
 };
 
 // A runtime profile (rules/profiles/*.toml): frame patterns that name the
@@ -28,6 +34,8 @@ struct Profile {
   std::vector<std::string> runtime_frames; // frames that are runtime internals (not "user")
   std::string api;                         // "tokio::fs::File::write_all"
   std::string hint;                        // "call `flush().await` before observing the file"
+  int priority = 0;                        // ties in match_profile go to the higher; generic fallbacks are < 0
+  std::string origin;                      // file:line of the [[profile]]
 };
 
 struct Suppression {
@@ -45,6 +53,9 @@ struct RuleSet {
   // Throws ToolError(kExitDataErr) with "file:line: message" on a bad file.
   static RuleSet load(const std::vector<std::string>& extra_rule_files = {},
                       const std::vector<std::string>& suppression_files = {});
+  // As load(), from an explicit shipped-rules directory (tests).
+  static RuleSet load_from(const std::string& rules_dir, const std::vector<std::string>& extra_rule_files = {},
+                           const std::vector<std::string>& suppression_files = {});
 
   const ConflictRule* conflict_for(aa_kind k) const;
   // Best profile for a finding, given the write's, submission's and overtaker's stacks.
@@ -57,7 +68,20 @@ struct RuleSet {
                                 const std::vector<const std::vector<Frame>*>& stacks) const;
 };
 
-// Glob match with '*' and '?' (TSan-style suppression patterns).
+// Glob match with '*' and '?' over the whole text.
 bool glob_match(std::string_view pattern, std::string_view text);
+
+// TSan-style suppression pattern: a glob matched anywhere in the text unless
+// anchored with a leading '^' and/or trailing '$'.
+bool suppression_match(std::string_view pattern, std::string_view text);
+
+// Fills a ConflictRule::wording template.  Known placeholders: {op} {file}
+// {write} {tid} {origin_tid}; unknown ones are left as written.
+std::string format_wording(std::string_view wording, const std::vector<std::pair<std::string, std::string>>& vars);
+
+// Directory of the shipped rules: $AWAITAUDIT_RULES_DIR, else
+// <exe>/../share/awaitaudit/rules, else the source tree's rules/, else the
+// install prefix's.  Throws ToolError(kExitNoInput) when none exists.
+std::string shipped_rules_dir();
 
 }  // namespace aa
