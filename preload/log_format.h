@@ -76,7 +76,7 @@
   X(THREAD_START, "thread_start", SYNC, "spawn_id,creator_tid,pthread")                 \
   X(THREAD_EXIT, "thread_exit", SYNC, "spawn_id,pthread")                               \
   X(THREAD_JOIN, "pthread_join", SYNC, "pthread")                                       \
-  X(FUTEX, "futex", SYNC, "uaddr,op,val,uaddr2,val3")   /* ret/errno as kernel */      \
+  X(FUTEX, "futex", SYNC, "uaddr,op,val,uaddr2,val3,val2") /* val2 = timeout arg */  \
   X(MUTEX_LOCK, "mutex_lock", SYNC, "mutex,try")        /* recorded on success */      \
   X(MUTEX_UNLOCK, "mutex_unlock", SYNC, "mutex")                                        \
   X(COND_SIGNAL, "cond_signal", SYNC, "cond")                                           \
@@ -89,7 +89,7 @@
   /* process structure */                                                               \
   X(FORK, "fork", PROC, "vfork")                        /* ret = child pid */           \
   X(EXECVE, "execve", PROC, "attempt")                  /* path; written before exec */ \
-  X(SPAWN, "posix_spawn", PROC, "-")                    /* path; ret = errno-style */   \
+  X(SPAWN, "posix_spawn", PROC, "-,pid")                /* path; ret = errno-style */   \
   X(EXIT, "exit", PROC, "status,how")                   /* how: 0 exit, 1 _exit, 2 dtor */ \
   X(WAITPID, "waitpid", PROC, "pid,options")            /* ret = reaped pid */          \
   X(IO_URING_SETUP, "io_uring_setup", PROC, "entries")  /* invisible I/O warning */     \
@@ -119,6 +119,11 @@ enum aa_class { AA_CLASS_FD, AA_CLASS_WRITE, AA_CLASS_READ, AA_CLASS_STAT, AA_CL
 #define AA_F_DATA   0x0008u  // raw payload (STACK ips) follows; length = size - fixed
 #define AA_F_PENDING 0x0010u // written before the call (execve); t_exit == t_enter
 #define AA_F_TRUNC  0x0020u  // a path or payload was truncated to fit
+#define AA_F_DELAYED 0x0040u // perturbation slept before this call ran
+
+// Header flags (aa_file_header.flags).
+#define AA_HDR_CLEAN  0x1u   // process ended through exit/_exit/destructor
+#define AA_HDR_EXECED 0x2u   // this image was replaced by a successful-looking execve
 
 typedef struct aa_file_header {
   char magic[8];              // AA_LOG_MAGIC, no NUL

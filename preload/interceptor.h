@@ -1,0 +1,93 @@
+// One pattern for every interposed function, TSan style:
+//
+//   AA_INTERCEPTOR(ssize_t, write, (int fd, const void* buf, size_t n)) { ... REAL(write)(fd, buf, n) ... }
+//
+// declares the exported replacement, a slot for the real function (resolved
+// with dlsym(RTLD_NEXT) at init, or on first use if a library constructor
+// calls in before ours ran) and registers the slot in the `aa_real` section so
+// init can resolve all of them at once.  AA_INTERCEPTOR_VER picks a symbol
+// version (pthread_cond_*: plain dlsym would return the old 2.2.5 ABI).
+#pragma once
+#include <type_traits>
+
+#include "shim.h"
+
+namespace aa {
+// 32 bytes, 32-aligned: the compiler pads section members to their
+// alignment, so the size must equal it for the section to be an array.
+struct alignas(32) RealSlot {
+  const char* name;
+  const char* version;  // nullptr = default version
+  void** fn;
+  void* unused;
+};
+static_assert(sizeof(RealSlot) == 32);
+void* resolve_real(const RealSlot* slot);
+void resolve_all_reals();
+}  // namespace aa
+
+#define AA_INTERCEPTOR_VER(ret, name, ver, params)                                       \
+  using aa_fn_##name = ret(*) params;                                                    \
+  static aa_fn_##name aa_real_##name;                                                    \
+  __attribute__((used, section("aa_real"))) static const ::aa::RealSlot aa_slot_##name = \
+      {#name, ver, (void**)&aa_real_##name, nullptr};                                             \
+  AA_EXPORT ret name params
+
+#define AA_INTERCEPTOR(ret, name, params) AA_INTERCEPTOR_VER(ret, name, nullptr, params)
+
+#define REAL(name)                                                  \
+  (AA_LIKELY(__atomic_load_n(&aa_real_##name, __ATOMIC_RELAXED))  \
+       ? aa_real_##name                                             \
+       : (aa_fn_##name)::aa::resolve_real(&aa_slot_##name))
+
+namespace aa {
+
+// What one call records.  Filled before the call (arguments, paths) and
+// completed after it (result, stat, extra fds) by the interceptor.
+struct Call {
+  ThreadState* ts = nullptr;  // nullptr: not recording (off, or shim's own work)
+  RecordSpec r;
+  uint64_t ips[AA_MAX_STACK_DEPTH];
+  int depth = -1;             // -1: not captured yet
+  aa_stat st;
+
+  template <class... T>
+  void args(T... v) {
+    int64_t t[] = {to_i64(v)...};
+    for (size_t i = 0; i < sizeof...(T); ++i) r.a[i] = t[i];
+  }
+  template <class T>
+  static int64_t to_i64(T v) {
+    if constexpr (std::is_pointer_v<T>) return (int64_t)(intptr_t)v;
+    else return (int64_t)v;
+  }
+};
+
+// Starts a call: nullptr-ts when not recording.  fd/dirfd/path feed the
+// perturbation's "regular file" check; delaying happens here, before the call.
+static inline bool call_begin(Call& c, aa_kind kind, int fd = -1, int dirfd = -100,
+                              const char* path = nullptr) {
+  if (AA_UNLIKELY(!__atomic_load_n(&g_active, __ATOMIC_RELAXED))) return false;
+  ThreadState& ts = thread_state();
+  if (AA_UNLIKELY(ts.in_shim)) return false;
+  c.ts = &ts;
+  c.r.kind = kind;
+  if (AA_UNLIKELY(g_perturb_mask)) c.r.flags |= perturb_before(ts, kind, fd, dirfd, path, c.ips, &c.depth);
+  c.r.t_enter = now_ns();
+  return true;
+}
+
+// Finishes and writes the record; keeps errno as the real call left it.
+void call_end(Call& c, int64_t ret);
+// Writes the record before the call (exec): AA_F_PENDING, t_exit = t_enter.
+void call_emit_pending(Call& c);
+
+// Most interceptors: record around `fn`, arguments already in c.r.a.
+template <class F>
+static inline auto traced(Call& c, F&& fn) -> decltype(fn()) {
+  auto ret = fn();
+  if (c.ts) call_end(c, Call::to_i64(ret));
+  return ret;
+}
+
+}  // namespace aa

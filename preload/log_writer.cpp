@@ -1,0 +1,283 @@
+// The log file: creation, header, per-thread chunks, record publication.
+//
+// The whole file is mapped into one address range reserved at start (PROT_NONE,
+// no memory cost): the header at its start, chunk k at header + k*chunk_size.
+// A thread that needs a chunk bumps header.chunks_claimed, extends the file
+// with fallocate (never ftruncate: two threads extending at once could shrink
+// it) and maps just that chunk MAP_SHARED|MAP_FIXED.  Records then cost no
+// system call; SIGKILL leaves every published record in the page cache.
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <errno.h>
+
+#include "shim.h"
+
+namespace aa {
+namespace {
+
+constexpr size_t kRegionBytes = size_t(1) << 36;  // address space only
+
+// Zero-initialised POD on purpose: a dynamic initialiser would run after
+// our constructor and wipe the open log.  fd is valid only while hdr is set.
+struct LogState {
+  int fd;
+  char* region;
+  uint32_t chunk_size;
+  uint64_t max_chunks;
+  aa_file_header* hdr;
+  uint64_t id;
+  char path[2048];
+} g_log;
+
+char* chunk_base(uint64_t k) { return g_log.region + AA_HEADER_SIZE + k * g_log.chunk_size; }
+
+// Maps a freshly claimed chunk and writes its header; false when out of room.
+bool map_chunk(uint64_t k, int32_t tid) {
+  if (k >= g_log.max_chunks) return false;
+  long off = (long)(AA_HEADER_SIZE + k * g_log.chunk_size);
+  long r = AA_RAW(fallocate, g_log.fd, 0, off, (long)g_log.chunk_size);
+  if (r < 0) {
+    // Filesystems without fallocate: writing the last byte extends the file
+    // without ever shrinking it (pwrite at an offset never truncates).
+    char zero = 0;
+    if (AA_RAW(pwrite64, g_log.fd, (long)&zero, 1, off + (long)g_log.chunk_size - 1) != 1) return false;
+  }
+  long m = AA_RAW(mmap, (long)chunk_base(k), (long)g_log.chunk_size, PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_FIXED, g_log.fd, off);
+  if (m < 0 && m > -4096) return false;
+  auto* ch = (aa_chunk_header*)chunk_base(k);
+  ch->tid = tid;
+  __atomic_store_n(&ch->magic, AA_CHUNK_MAGIC, __ATOMIC_RELEASE);
+  return true;
+}
+
+// Reserves `size` bytes for one record in the thread's chunk.  A signal
+// handler interrupting us gets its own slot: the cursor moves by CAS.
+char* reserve(ThreadState& ts, uint32_t size) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    uint64_t v = __atomic_load_n(&ts.pos, __ATOMIC_ACQUIRE);
+    uint32_t idx1 = (uint32_t)(v >> 32), off = (uint32_t)v;
+    if (idx1 && off + size <= g_log.chunk_size) {
+      if (__atomic_compare_exchange_n(&ts.pos, &v, v + size, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        char* p = chunk_base(idx1 - 1) + off;
+        __atomic_store_n(&((aa_record*)p)->size, size, __ATOMIC_RELAXED);
+        return p;
+      }
+      continue;
+    }
+    uint64_t k = __atomic_fetch_add(&g_log.hdr->chunks_claimed, 1, __ATOMIC_ACQ_REL);
+    if (!map_chunk(k, ts.tid)) return nullptr;
+    uint32_t first = (uint32_t)sizeof(aa_chunk_header);
+    uint64_t nv = ((k + 1) << 32) | (first + size);
+    if (__atomic_compare_exchange_n(&ts.pos, &v, nv, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+      char* p = chunk_base(k) + first;
+      __atomic_store_n(&((aa_record*)p)->size, size, __ATOMIC_RELAXED);
+      return p;
+    }
+    // A nested record (signal handler) switched chunks meanwhile; chunk k
+    // stays empty, which readers accept.
+  }
+  return nullptr;
+}
+
+char* put_hex(char* p, uint64_t v) {
+  char tmp[16];
+  int n = 0;
+  do { tmp[n++] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
+  while (n) *p++ = tmp[--n];
+  return p;
+}
+char* put_dec(char* p, uint64_t v) {
+  char tmp[24];
+  int n = 0;
+  do { tmp[n++] = char('0' + v % 10); v /= 10; } while (v);
+  while (n) *p++ = tmp[--n];
+  return p;
+}
+
+// Reads a small /proc file into buf (NUL-terminated); returns its length.
+size_t read_proc(const char* path, char* buf, size_t cap) {
+  long fd = AA_RAW(openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  size_t n = 0;
+  while (n + 1 < cap) {
+    long r = AA_RAW(read, fd, (long)(buf + n), (long)(cap - 1 - n));
+    if (r <= 0) break;
+    n += (size_t)r;
+  }
+  AA_RAW(close, fd);
+  buf[n] = 0;
+  return n;
+}
+
+// Fills the header's string blob: exe, cwd, argv.
+void fill_header_strings(aa_file_header* h) {
+  char* blob = (char*)h + 4096;
+  const uint32_t cap = AA_HEADER_SIZE - 4096;
+  uint32_t used = 0;
+  long n = AA_RAW(readlink, (long)"/proc/self/exe", (long)blob, 4095);
+  if (n < 0) n = 0;
+  blob[n] = 0;
+  h->exe_off = 4096; h->exe_len = (uint32_t)n;
+  used = (uint32_t)n + 1;
+  long c = AA_RAW(getcwd, (long)(blob + used), 4096);
+  uint32_t cl = c > 0 ? (uint32_t)cstrlen(blob + used) : 0;
+  if (c <= 0) blob[used] = 0;
+  h->cwd_off = 4096 + used; h->cwd_len = cl;
+  used += cl + 1;
+  size_t an = read_proc("/proc/self/cmdline", blob + used, cap - used);
+  h->argv_off = 4096 + used; h->argv_len = (uint32_t)an;
+  uint32_t argc = 0;
+  for (size_t i = 0; i < an; ++i) argc += blob[used + i] == 0;
+  if (an && blob[used + an - 1] != 0) ++argc;  // truncated last argument
+  h->argc = argc;
+}
+
+uint64_t make_log_id() {
+  uint64_t id = 0;
+  if (AA_RAW(getrandom, (long)&id, sizeof id, 1 /*GRND_NONBLOCK*/) != sizeof id || id == 0)
+    id = now_ns() ^ ((uint64_t)AA_RAW(getpid) << 40) ^ 0x9e3779b97f4a7c15ull;
+  return id;
+}
+
+}  // namespace
+
+bool log_open(uint64_t parent_log_id) {
+  // Directory: create 0700 if missing; refuse one that belongs to someone else.
+  AA_RAW(mkdir, (long)g_cfg.dir, 0700);
+  long dfd = AA_RAW(openat, AT_FDCWD, (long)g_cfg.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return false;
+  struct stat dst;
+  if (AA_RAW(fstat, dfd, (long)&dst) < 0 || dst.st_uid != (uid_t)AA_RAW(geteuid)) {
+    AA_RAW(close, dfd);
+    return false;
+  }
+  g_log.id = make_log_id();
+  char name[512];
+  char exe[4096];
+  long n = AA_RAW(readlink, (long)"/proc/self/exe", (long)exe, sizeof exe - 1);
+  exe[n > 0 ? n : 0] = 0;
+  const char* base = exe;
+  for (const char* p = exe; *p; ++p)
+    if (*p == '/') base = p + 1;
+  if (!*base) base = "unknown";
+  char* p = name;
+  for (size_t i = 0; base[i] && i < 200; ++i) *p++ = base[i];
+  *p++ = '.';
+  p = put_dec(p, (uint64_t)AA_RAW(getpid));
+  *p++ = '.';
+  p = put_hex(p, g_log.id);
+  memcpy(p, AA_LOG_SUFFIX, sizeof AA_LOG_SUFFIX);
+  long fd = AA_RAW(openat, dfd, (long)name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  AA_RAW(close, dfd);
+  if (fd < 0) return false;
+  int high = own_fd_park((int)fd);
+  if (high < 0) { AA_RAW(close, fd); return false; }
+  size_t dl = cstrlen(g_cfg.dir);
+  if (dl + cstrlen(name) + 2 < sizeof g_log.path) {
+    memcpy(g_log.path, g_cfg.dir, dl);
+    g_log.path[dl] = '/';
+    memcpy(g_log.path + dl + 1, name, cstrlen(name) + 1);
+  }
+  g_log.fd = high;
+  g_log.chunk_size = g_cfg.chunk_size;
+  g_log.max_chunks = (kRegionBytes - AA_HEADER_SIZE) / g_log.chunk_size;
+  if (AA_RAW(fallocate, high, 0, 0, AA_HEADER_SIZE) < 0) {
+    char zero = 0;
+    AA_RAW(pwrite64, high, (long)&zero, 1, AA_HEADER_SIZE - 1);
+  }
+  long region = AA_RAW(mmap, 0, (long)kRegionBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (region < 0 && region > -4096) return false;
+  long m = AA_RAW(mmap, region, AA_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, high, 0);
+  if (m < 0 && m > -4096) return false;
+  g_log.region = (char*)region;
+  auto* h = (aa_file_header*)region;
+  g_log.hdr = h;
+  h->version = AA_LOG_VERSION;
+  h->header_size = AA_HEADER_SIZE;
+  h->chunk_size = g_log.chunk_size;
+  h->pid = (int32_t)AA_RAW(getpid);
+  h->ppid = (int32_t)AA_RAW(getppid);
+  struct timespec mono, real;
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  clock_gettime(CLOCK_REALTIME, &real);
+  h->start_mono_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
+  h->start_real_ns = (uint64_t)real.tv_sec * 1000000000ull + (uint64_t)real.tv_nsec;
+  h->clock_id = CLOCK_MONOTONIC;
+  h->parent_log_id = parent_log_id;
+  h->log_id = g_log.id;
+  h->stack_depth = g_cfg.stack_depth;
+  fill_header_strings(h);
+  // Magic last: a reader never sees a half-written header as valid.
+  char magic[8];
+  memcpy(magic, AA_LOG_MAGIC, 8);
+  uint64_t mv;
+  memcpy(&mv, magic, 8);
+  __atomic_store_n((uint64_t*)h->magic, mv, __ATOMIC_RELEASE);
+  return true;
+}
+
+void log_emit(ThreadState& ts, const RecordSpec& r) {
+  if (!g_log.hdr) return;
+  size_t plen = 0, p2len = 0, dlen = r.data_len;
+  uint16_t flags = r.flags;
+  if (r.path) plen = r.path_len == (size_t)-1 ? cstrlen(r.path) : r.path_len;
+  if (r.path2) p2len = cstrlen(r.path2);
+  const size_t fixed = sizeof(aa_record) + (r.st ? sizeof(aa_stat) : 0);
+  const size_t room = g_log.chunk_size - sizeof(aa_chunk_header) - fixed - 16;
+  if (plen + p2len + dlen > room) {
+    flags |= AA_F_TRUNC;
+    if (dlen > room) dlen = room & ~size_t(7);
+    if (plen > room - dlen) plen = room - dlen;
+    if (p2len > room - dlen - plen) p2len = room - dlen - plen;
+  }
+  size_t size = fixed + (r.path ? plen + 1 : 0) + (r.path2 ? p2len + 1 : 0) + dlen;
+  size = (size + 7) & ~size_t(7);
+  char* p = reserve(ts, (uint32_t)size);
+  if (!p) return;
+  auto* rec = (aa_record*)p;
+  rec->tid = ts.tid;
+  rec->stack_id = r.stack_id;
+  rec->t_enter = r.t_enter;
+  rec->t_exit = r.t_exit;
+  rec->ret = r.ret;
+  rec->err = r.err;
+  rec->seq = __atomic_fetch_add(&ts.seq, 1, __ATOMIC_RELAXED);
+  for (int i = 0; i < 6; ++i) rec->a[i] = r.a[i];
+  char* q = p + sizeof(aa_record);
+  if (r.st) { memcpy(q, r.st, sizeof(aa_stat)); q += sizeof(aa_stat); flags |= AA_F_STAT; }
+  if (r.data) { memcpy(q, r.data, dlen); q += dlen; flags |= AA_F_DATA; }
+  if (r.path) { memcpy(q, r.path, plen); q[plen] = 0; q += plen + 1; flags |= AA_F_PATH; }
+  if (r.path2) { memcpy(q, r.path2, p2len); q[p2len] = 0; q += p2len + 1; flags |= AA_F_PATH2; }
+  rec->flags = flags;
+  __atomic_store_n(&rec->kind, (uint16_t)r.kind, __ATOMIC_RELEASE);
+}
+
+void log_mark_clean() {
+  if (g_log.hdr) __atomic_fetch_or(&g_log.hdr->flags, AA_HDR_CLEAN, __ATOMIC_RELEASE);
+}
+void log_mark_execed() {
+  if (g_log.hdr) __atomic_fetch_or(&g_log.hdr->flags, AA_HDR_EXECED, __ATOMIC_RELEASE);
+}
+void log_clear_execed() {
+  if (g_log.hdr) __atomic_fetch_and(&g_log.hdr->flags, ~AA_HDR_EXECED, __ATOMIC_RELEASE);
+}
+uint64_t log_id() { return g_log.id; }
+const char* log_path() { return g_log.path; }
+int log_fd() { return g_log.hdr ? g_log.fd : -1; }
+void log_set_fd(int fd) { g_log.fd = fd; }
+
+void log_drop_mapping() {
+  // Fork child: the parent's mapping is shared with the parent; writing to it
+  // would corrupt the parent's log.  Unmap it and close our copy of its fd.
+  if (g_log.region) AA_RAW(munmap, (long)g_log.region, (long)kRegionBytes);
+  if (g_log.fd >= 0) AA_RAW(close, g_log.fd);
+  g_log.region = nullptr;
+  g_log.hdr = nullptr;
+  g_log.fd = -1;
+}
+
+}  // namespace aa

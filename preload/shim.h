@@ -1,0 +1,138 @@
+// Internal interface between the shim's parts (not installed, not shared with
+// the analyzer; the shared contract is log_format.h).
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "log_format.h"
+#include "raw_syscall.h"
+
+#define AA_LIKELY(x) __builtin_expect(!!(x), 1)
+#define AA_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define AA_EXPORT extern "C" __attribute__((visibility("default")))
+
+// Extra header flag bits (aa_file_header.flags), mirrored in log_format.h.
+namespace aa {
+
+// ---- configuration (config.cpp) -------------------------------------------
+struct Config {
+  bool off;                 // AWAITAUDIT_OFF=1, AT_SECURE, excluded exe or setup failed
+  char dir[1024];           // absolute log directory
+  uint32_t stack_depth;     // 0 = off
+  uint32_t chunk_size;
+  // perturbation
+  uint64_t delay_ns;        // 0 = off
+  double delay_prob;
+  uint64_t delay_seed;
+  uint32_t delay_class_mask;  // bit per aa_class
+  char delay_sites_file[1024];
+};
+extern Config g_cfg;
+void config_load();                  // reads the environment (init only)
+bool exe_excluded(const char* exe);  // AWAITAUDIT_EXCLUDE globs
+
+// ---- per-thread state (runtime.cpp) ---------------------------------------
+struct ThreadState {
+  uint32_t gen;        // == g_gen when valid; a fork child bumps g_gen
+  int32_t tid;
+  uint64_t pos;        // atomic: (chunk index + 1) << 32 | offset in chunk; 0 = none
+  uint32_t seq;        // atomic: per-thread record counter
+  uint32_t spawn_id;   // 0 = main thread; pthread_create order otherwise
+  uint64_t rng;        // perturbation PRNG state
+  uint8_t in_shim;     // shim's own work: interceptors pass straight through
+  uint8_t in_unwind;   // inside libunwind: no nested stack capture
+  uint8_t rng_seeded;
+};
+extern uint32_t g_gen;
+extern bool g_active;  // logging is on in this process
+extern __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
+
+void thread_reset(ThreadState& ts);
+static inline ThreadState& thread_state() {
+  ThreadState& ts = t_state;
+  if (AA_UNLIKELY(ts.gen != __atomic_load_n(&g_gen, __ATOMIC_ACQUIRE))) thread_reset(ts);
+  return ts;
+}
+
+static inline uint64_t now_ns() {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);  // vDSO: no system call
+  return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+void runtime_init();  // idempotent; called from the constructor and lazily
+void note_exit(int status, int how);     // exit(): remembered for the destructor
+void record_exit(int status, int how);   // EXIT record + maps + clean flag, once
+void record_exit_from_dtor();
+
+// ---- the log (log_writer.cpp) ---------------------------------------------
+struct RecordSpec {
+  aa_kind kind = AA_KIND_NONE;
+  uint16_t flags = 0;
+  uint32_t stack_id = 0;
+  uint64_t t_enter = 0, t_exit = 0;
+  int64_t ret = 0;
+  int32_t err = 0;
+  int64_t a[6] = {0, 0, 0, 0, 0, 0};
+  const aa_stat* st = nullptr;
+  const char* path = nullptr;
+  size_t path_len = (size_t)-1;  // -1: NUL-terminated
+  const char* path2 = nullptr;
+  const void* data = nullptr;
+  size_t data_len = 0;
+};
+bool log_open(uint64_t parent_log_id);  // creates the file and header; false = stay off
+void log_emit(ThreadState& ts, const RecordSpec& r);
+void log_mark_clean();
+void log_mark_execed();
+void log_clear_execed();  // the exec failed
+uint64_t log_id();
+const char* log_path();
+int log_fd();
+void log_set_fd(int fd);   // after the fd was moved (own_fds.cpp)
+void log_drop_mapping();   // fork child: forget the parent's log
+
+// ---- own fds kept out of the program's way (own_fds.cpp) ------------------
+int own_fd_floor();                    // lowest number we park fds at
+int own_fd_park(int fd);               // dup fd high with CLOEXEC, close fd; -errno
+bool own_fd_is(int fd);
+void own_fds_before_dup(int newfd);    // program is about to dup onto newfd
+void own_fds_after_close_range(unsigned first, unsigned last, unsigned flags);
+extern int g_marker_fd;                // -1 = none
+void marker_open();
+
+// ---- stacks (stacks.cpp) --------------------------------------------------
+// Captures the caller's stack (shim frames dropped) into ips; returns depth.
+int stack_capture(ThreadState& ts, uint64_t* ips, int max);
+// Interns ips, emitting a STACK record the first time; returns the id (0 = none).
+uint32_t stack_intern(ThreadState& ts, const uint64_t* ips, int depth);
+void stacks_init();
+void stacks_reset_after_fork();  // the child's log has none of the parent's STACK records
+bool ip_in_shim(uint64_t ip);
+
+// ---- memory maps (maps_snapshot.cpp) --------------------------------------
+enum MapsReason { kMapsStart = 0, kMapsDlopen = 1, kMapsExit = 2, kMapsExec = 3 };
+void maps_snapshot(ThreadState& ts, MapsReason why);
+
+// ---- perturbation (perturb.cpp) -------------------------------------------
+void perturb_init();
+void perturb_after_dlopen();
+// Decides and sleeps before a call; returns AA_F_DELAYED when it slept.
+// fd >= 0 for fd calls, else path (with dirfd) for path calls.
+uint16_t perturb_before(ThreadState& ts, aa_kind kind, int fd, int dirfd, const char* path,
+                        uint64_t* ips, int* depth);
+extern uint32_t g_perturb_mask;  // classes that may be delayed; 0 = off
+
+// ---- environment for exec/spawn (env_inject.cpp) --------------------------
+// Returns envp with LD_PRELOAD (our lib first) and all AWAITAUDIT_* of this
+// process put back.  Memory comes from mmap (fork-child / vfork safe).
+char* const* env_for_exec(char* const* envp);
+void env_capture();  // init: remember our own settings and library path
+
+// ---- helpers --------------------------------------------------------------
+size_t cstrlen(const char* s);
+void stat_from_kstat(aa_stat& out, const struct stat& st);
+void stat_from_statx(aa_stat& out, const struct statx& sx);
+bool stat_fd(int fd, aa_stat& out);  // raw statx with birth time
+}  // namespace aa

@@ -1,1 +1,0 @@
-/* placeholder until the shim lands */ int awaitaudit_placeholder;

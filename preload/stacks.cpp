@@ -1,0 +1,128 @@
+// Call stacks: libunwind's unw_backtrace (no malloc once warmed up), interned
+// in a lock-free table so each distinct stack is written once as a STACK
+// record and later records refer to it by id.
+#include <dlfcn.h>
+#include <link.h>
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "shim.h"
+
+namespace aa {
+namespace {
+
+uint64_t g_shim_lo, g_shim_hi;  // our own text: frames in it are dropped
+
+constexpr uint32_t kSlots = 1u << 15;
+struct Slot {
+  uint64_t hash;  // 0 = empty; claimed by CAS
+  uint32_t id;    // published after the STACK record was written
+};
+Slot g_table[kSlots];
+uint32_t g_next_id = 1;
+
+uint64_t hash_ips(const uint64_t* ips, int depth) {
+  uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)depth;
+  for (int i = 0; i < depth; ++i) {
+    h ^= ips[i];
+    h *= 0x100000001b3ull;
+    h ^= h >> 29;
+  }
+  return h ? h : 1;
+}
+
+int find_self(struct dl_phdr_info* info, size_t, void* data) {
+  uint64_t probe = (uint64_t)data;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const auto& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD) continue;
+    uint64_t lo = info->dlpi_addr + ph.p_vaddr, hi = lo + ph.p_memsz;
+    if (probe >= lo && probe < hi) {
+      g_shim_lo = lo;
+      g_shim_hi = hi;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+void emit_stack(ThreadState& ts, uint32_t id, const uint64_t* ips, int depth) {
+  RecordSpec r;
+  r.kind = AA_STACK;
+  r.a[0] = id;
+  r.a[1] = depth;
+  r.data = ips;
+  r.data_len = (size_t)depth * sizeof(uint64_t);
+  r.t_enter = r.t_exit = now_ns();
+  log_emit(ts, r);
+}
+
+}  // namespace
+
+void stacks_reset_after_fork() {
+  for (auto& s : g_table) s = Slot{};
+  g_next_id = 1;
+}
+
+bool ip_in_shim(uint64_t ip) { return ip >= g_shim_lo && ip < g_shim_hi; }
+
+void stacks_init() {
+  dl_iterate_phdr(find_self, (void*)&find_self);
+  // Per-thread caches: no lock shared between threads while unwinding.
+  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+  // Warm libunwind up (it may allocate its cache on first use).
+  void* tmp[4];
+  unw_backtrace(tmp, 4);
+}
+
+int stack_capture(ThreadState& ts, uint64_t* ips, int max) {
+  if (ts.in_unwind) return 0;  // a signal handler interrupted an unwind
+  // libunwind takes mutexes and probes memory through a pipe: those calls are
+  // ours, not the program's, so interceptors pass them through unrecorded.
+  // (A signal handler's call landing inside this window goes unrecorded too.)
+  ts.in_unwind = 1;
+  ts.in_shim++;
+  void* raw[AA_MAX_STACK_DEPTH + 8];
+  int want = max + 8 > AA_MAX_STACK_DEPTH + 8 ? AA_MAX_STACK_DEPTH + 8 : max + 8;
+  int n = unw_backtrace(raw, want);
+  ts.in_shim--;
+  ts.in_unwind = 0;
+  int out = 0, i = 0;
+  while (i < n && ip_in_shim((uint64_t)raw[i])) ++i;
+  for (; i < n && out < max; ++i) ips[out++] = (uint64_t)raw[i];
+  return out;
+}
+
+uint32_t stack_intern(ThreadState& ts, const uint64_t* ips, int depth) {
+  if (depth <= 0) return 0;
+  uint64_t h = hash_ips(ips, depth);
+  for (uint32_t probe = 0; probe < 64; ++probe) {
+    Slot& s = g_table[(h + probe) & (kSlots - 1)];
+    uint64_t cur = __atomic_load_n(&s.hash, __ATOMIC_ACQUIRE);
+    if (cur == h) {
+      uint32_t id = __atomic_load_n(&s.id, __ATOMIC_ACQUIRE);
+      if (id) return id;
+      break;  // owner still writing it (maybe the code we interrupted): own copy below
+    }
+    if (cur == 0) {
+      uint64_t expect = 0;
+      if (__atomic_compare_exchange_n(&s.hash, &expect, h, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        uint32_t id = __atomic_fetch_add(&g_next_id, 1, __ATOMIC_RELAXED);
+        emit_stack(ts, id, ips, depth);
+        __atomic_store_n(&s.id, id, __ATOMIC_RELEASE);
+        return id;
+      }
+      if (expect == h) {
+        uint32_t id = __atomic_load_n(&s.id, __ATOMIC_ACQUIRE);
+        if (id) return id;
+        break;
+      }
+    }
+  }
+  // Table crowded or entry in flight: a private STACK record, same content.
+  uint32_t id = __atomic_fetch_add(&g_next_id, 1, __ATOMIC_RELAXED);
+  emit_stack(ts, id, ips, depth);
+  return id;
+}
+
+}  // namespace aa
