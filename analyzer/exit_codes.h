@@ -8,6 +8,7 @@ namespace aa {
 enum ExitCode : int {
   kExitClean = 0,
   kExitFindings = 1,
+  kExitTestFailed = 2,  // `ci`: no findings at or above --fail-on, but the test command itself failed
   kExitUsage = 64,      // bad command line
   kExitDataErr = 65,    // log exists but is corrupt, truncated or foreign
   kExitNoInput = 66,    // log or directory missing / unreadable, or no logs in it
