@@ -10,6 +10,13 @@
 
 namespace aa {
 
+// True for events whose effect on ordering happens when they return: waits
+// and futex wait ops returning, locks taken, thread start, join, waitpid, and
+// reads of any fd (a channel read acquires what its writer released).
+bool acquires_at_exit(const Event& ev);
+// The time for_each merges by: t_exit for acquires, t_enter for the rest.
+uint64_t merge_time(const Event& ev);
+
 class LogSet {
  public:
   // Throws ToolError(kExitNoInput) for missing paths / directories without
@@ -35,6 +42,10 @@ class LogSet {
   // before the event, falling back to the last.
   struct Maps { uint64_t t; std::string_view text; };
   const std::vector<Maps>& maps(uint32_t proc) const;
+
+  // Earliest t_enter of any record for_each passes on (0 when there is none);
+  // `dump` prints times relative to it.
+  uint64_t min_time() const;
 
   LogSet(LogSet&&) noexcept;
   LogSet& operator=(LogSet&&) noexcept;

@@ -1,0 +1,346 @@
+// LogSet: maps each log read-only, indexes it once (per-thread chunk lists,
+// stacks, map snapshots) and then streams records merged across threads and
+// processes.  Decoding happens on the fly in for_each; what stays in memory is
+// the index, a cursor per thread and the pages of the chunks being read (each
+// chunk's pages are dropped from the mapping once a cursor leaves it, so the
+// resident set does not grow with the log).
+#include "log_reader.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "exit_codes.h"
+#include "log_reader_decode.h"
+
+namespace aa {
+
+bool acquires_at_exit(const Event& ev) {
+  switch (ev.kind) {
+    case AA_FUTEX: {
+      // Ops whose return means "woken" (or lock taken): FUTEX_WAIT, LOCK_PI,
+      // TRYLOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2.
+      switch (ev.a[1] & 0x7f) {
+        case 0: case 6: case 8: case 9: case 11: case 13: return true;
+        default: return false;
+      }
+    }
+    case AA_COND_WAIT: case AA_SEM_WAIT: case AA_EPOLL_WAIT: case AA_POLL: case AA_MUTEX_LOCK:
+    case AA_THREAD_START: case AA_THREAD_JOIN: case AA_WAITPID:
+      return true;
+    default:
+      return kind_class(ev.kind) == AA_CLASS_READ;
+  }
+}
+
+uint64_t merge_time(const Event& ev) { return acquires_at_exit(ev) ? ev.t_exit : ev.t_enter; }
+
+namespace {
+
+constexpr size_t kMaxProblems = 20;
+
+struct LogFile {
+  const uint8_t* base = nullptr;
+  size_t size = 0;
+  uint32_t header_size = 0, chunk_size = 0;
+  std::unordered_map<uint32_t, std::span<const uint64_t>> stacks;
+  std::vector<LogSet::Maps> maps;
+};
+
+struct ThreadStream {
+  uint32_t proc;
+  int32_t tid;
+  std::vector<uint64_t> chunks;  // byte offsets of the thread's chunks, claim order
+};
+
+// Drops the whole pages inside [from, to) of a mapping from our resident set;
+// the file keeps them, so views into them stay valid (they fault back in).
+void release_pages(const uint8_t* base, size_t from, size_t to) {
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t a = (from + page - 1) / page * page, b = to / page * page;
+  if (b > a) madvise(const_cast<uint8_t*>(base + a), b - a, MADV_DONTNEED);
+}
+
+void note(ProcessInfo& info, size_t& dropped, std::string msg) {
+  if (info.problems.size() < kMaxProblems) info.problems.push_back(std::move(msg));
+  else ++dropped;
+}
+
+std::vector<std::string> expand_inputs(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const auto& p : paths) {
+    struct stat st;
+    if (stat(p.c_str(), &st) != 0)
+      throw ToolError(kExitNoInput, fmt::format("{}: {}", p, std::strerror(errno)));
+    if (!S_ISDIR(st.st_mode)) {
+      files.push_back(p);
+      continue;
+    }
+    DIR* d = opendir(p.c_str());
+    if (!d) throw ToolError(kExitNoInput, fmt::format("{}: {}", p, std::strerror(errno)));
+    std::vector<std::string> found;
+    while (dirent* e = readdir(d)) {
+      std::string_view n = e->d_name;
+      if (n.size() > std::strlen(AA_LOG_SUFFIX) && n.ends_with(AA_LOG_SUFFIX))
+        found.push_back(p + (p.ends_with('/') ? "" : "/") + std::string(n));
+    }
+    closedir(d);
+    if (found.empty()) throw ToolError(kExitNoInput, fmt::format("{}: no *{} logs in this directory", p, AA_LOG_SUFFIX));
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  if (files.empty()) throw ToolError(kExitNoInput, "no logs given");
+  return files;
+}
+
+}  // namespace
+
+struct LogSet::Impl {
+  std::vector<LogFile> logs;
+  std::vector<ProcessInfo> procs;
+  std::vector<ThreadStream> threads;
+  uint64_t first_t = UINT64_MAX;  // earliest t_enter of any passed-on record
+
+  ~Impl() {
+    for (auto& l : logs)
+      if (l.base) munmap(const_cast<uint8_t*>(l.base), l.size);
+  }
+
+  void add(const std::string& path);
+  void index(uint32_t proc);
+};
+
+void LogSet::Impl::add(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ToolError(kExitNoInput, fmt::format("{}: {}", path, std::strerror(errno)));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    throw ToolError(kExitDataErr, fmt::format("{}: not an awaitaudit log (not a regular file)", path));
+  }
+  LogFile lf;
+  lf.size = static_cast<size_t>(st.st_size);
+  if (lf.size > 0) {
+    void* m = mmap(nullptr, lf.size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED) {
+      int e = errno;
+      close(fd);
+      throw ToolError(kExitNoInput, fmt::format("{}: cannot map: {}", path, std::strerror(e)));
+    }
+    lf.base = static_cast<const uint8_t*>(m);
+  }
+  close(fd);
+  ProcessInfo info;
+  info.log_path = path;
+  uint64_t claimed = 0;
+  try {
+    decode_header(lf.base, lf.size, path, info, &lf.header_size, &lf.chunk_size, &claimed);
+  } catch (...) {
+    if (lf.base) munmap(const_cast<uint8_t*>(lf.base), lf.size);
+    throw;
+  }
+  logs.push_back(std::move(lf));
+  procs.push_back(std::move(info));
+  uint32_t proc = static_cast<uint32_t>(procs.size() - 1);
+
+  LogFile& log = logs.back();
+  uint64_t present = (log.size - log.header_size + log.chunk_size - 1) / log.chunk_size;
+  if (claimed > present) {
+    procs.back().problems.push_back(fmt::format(
+        "log truncated: {} of {} claimed chunks present, the last one partly", present, claimed));
+  }
+  uint64_t n = std::min(claimed, present);
+  std::unordered_map<int32_t, size_t> by_tid;
+  for (uint64_t k = 0; k < n; ++k) {
+    uint64_t off = log.header_size + k * log.chunk_size;
+    aa_chunk_header ch;
+    if (log.size - off < sizeof ch) break;
+    std::memcpy(&ch, log.base + off, sizeof ch);
+    // The read faulted in a window of pages (fault-around, large folios): drop it.
+    release_pages(log.base, off, std::min<size_t>(log.size, off + log.chunk_size));
+    if (ch.magic != AA_CHUNK_MAGIC) {
+      // An all-zero chunk was claimed but never started (killed in between).
+      if (ch.magic != 0 || ch.tid != 0) procs.back().problems.push_back(fmt::format("chunk {}: bad magic, skipped", k));
+      continue;
+    }
+    auto [it, fresh] = by_tid.try_emplace(ch.tid, threads.size());
+    if (fresh) threads.push_back({proc, ch.tid, {}});
+    threads[it->second].chunks.push_back(off);
+  }
+  index(proc);
+}
+
+// First pass, in file order (sequential for readahead, and each chunk's pages
+// are dropped right after): count, validate, and index stacks and map snapshots.
+void LogSet::Impl::index(uint32_t proc) {
+  LogFile& log = logs[proc];
+  ProcessInfo& info = procs[proc];
+  size_t dropped = 0;
+  struct Seq {
+    uint32_t last = 0;
+    bool seen = false;
+    uint64_t lost = 0;
+  };
+  std::unordered_map<int32_t, Seq> seqs;
+  std::vector<std::pair<uint64_t, int32_t>> chunks;  // (offset, tid)
+  for (const auto& t : threads)
+    if (t.proc == proc)
+      for (uint64_t off : t.chunks) chunks.emplace_back(off, t.tid);
+  std::sort(chunks.begin(), chunks.end());
+  Event ev;
+  for (auto [off, tid] : chunks) {
+    Seq& seq = seqs[tid];
+    size_t end = std::min<size_t>(log.size, off + log.chunk_size);
+    size_t at = off + sizeof(aa_chunk_header);
+    while (at < end) {
+      uint32_t size = 0;
+      RecordStatus s = decode_record(log.base + at, end - at, ev, &size);
+      if (s == RecordStatus::kEnd) break;
+      if (s == RecordStatus::kBadSize) {
+        note(info, dropped,
+             fmt::format("tid {}: record at offset {} has a bad size, rest of its chunk skipped", tid, at));
+        break;
+      }
+      at += size;
+      if (s != RecordStatus::kOk) {
+        ++info.skipped;
+        continue;
+      }
+      if (seq.seen && ev.seq > seq.last + 1) seq.lost += ev.seq - seq.last - 1;
+      seq.last = ev.seq;
+      seq.seen = true;
+      if (ev.kind == AA_STACK) {
+        log.stacks.try_emplace(static_cast<uint32_t>(ev.a[0]), ev.data);
+      } else if (ev.kind == AA_MAPS) {
+        log.maps.push_back({ev.t_enter, ev.path});
+      } else {
+        ++info.records;
+        first_t = std::min(first_t, ev.t_enter);
+      }
+    }
+    release_pages(log.base, off, end);
+  }
+  for (const auto& t : threads)
+    if (t.proc == proc && seqs[t.tid].lost)
+      note(info, dropped, fmt::format("tid {}: {} records lost (sequence gaps)", t.tid, seqs[t.tid].lost));
+  if (dropped) info.problems.push_back(fmt::format("... and {} more problems", dropped));
+  std::stable_sort(log.maps.begin(), log.maps.end(), [](const Maps& a, const Maps& b) { return a.t < b.t; });
+}
+
+LogSet LogSet::open(const std::vector<std::string>& paths_or_dirs) {
+  auto impl = std::make_unique<Impl>();
+  for (const auto& f : expand_inputs(paths_or_dirs)) impl->add(f);
+  return LogSet(std::move(impl));
+}
+
+const std::vector<ProcessInfo>& LogSet::processes() const { return impl_->procs; }
+
+uint64_t LogSet::min_time() const {
+  return impl_->first_t == UINT64_MAX ? 0 : impl_->first_t;
+}
+
+std::span<const uint64_t> LogSet::stack(uint32_t proc, uint32_t stack_id) const {
+  if (proc >= impl_->logs.size() || stack_id == 0) return {};
+  const auto& st = impl_->logs[proc].stacks;
+  auto it = st.find(stack_id);
+  return it == st.end() ? std::span<const uint64_t>{} : it->second;
+}
+
+const std::vector<LogSet::Maps>& LogSet::maps(uint32_t proc) const { return impl_->logs.at(proc).maps; }
+
+namespace {
+struct Cursor {
+  const uint8_t* base;
+  size_t file_size, chunk_size;
+  const std::vector<uint64_t>* chunks;
+  size_t chunk = 0;  // index into *chunks
+  size_t at = 0, end = 0;
+  Event ev;
+
+  void enter_chunk() {
+    at = (*chunks)[chunk] + sizeof(aa_chunk_header);
+    end = std::min(file_size, (*chunks)[chunk] + chunk_size);
+  }
+  // Moves to the next record for_each passes on; false when the thread is done.
+  bool next() {
+    for (;;) {
+      if (at < end) {
+        uint32_t size = 0;
+        RecordStatus s = decode_record(base + at, end - at, ev, &size);
+        if (s == RecordStatus::kOk) {
+          at += size;
+          if (ev.kind == AA_STACK || ev.kind == AA_MAPS) continue;
+          return true;
+        }
+        if (s == RecordStatus::kUnfinished || s == RecordStatus::kBadKind) {
+          at += size;
+          continue;
+        }
+      }
+      // End of this chunk (size 0, bad size, or bytes exhausted).
+      release_pages(base, (*chunks)[chunk], std::min(file_size, (*chunks)[chunk] + chunk_size));
+      if (++chunk >= chunks->size()) return false;
+      enter_chunk();
+    }
+  }
+};
+
+struct HeapItem {
+  uint64_t key;
+  uint32_t proc;
+  int32_t tid;
+  uint32_t cursor;
+  // std heap is a max-heap: "greater" puts the earliest on top.
+  bool operator<(const HeapItem& o) const {
+    if (key != o.key) return key > o.key;
+    if (proc != o.proc) return proc > o.proc;
+    return tid > o.tid;
+  }
+};
+}  // namespace
+
+void LogSet::for_each(const std::function<void(const Event&)>& fn) const {
+  std::vector<Cursor> cursors;
+  cursors.reserve(impl_->threads.size());
+  std::vector<HeapItem> heap;
+  for (const auto& t : impl_->threads) {
+    if (t.chunks.empty()) continue;
+    const LogFile& log = impl_->logs[t.proc];
+    Cursor c{log.base, log.size, log.chunk_size, &t.chunks};
+    c.ev.proc = t.proc;
+    c.ev.pid = impl_->procs[t.proc].pid;
+    c.enter_chunk();
+    if (!c.next()) continue;
+    cursors.push_back(std::move(c));
+    heap.push_back({merge_time(cursors.back().ev), t.proc, t.tid, static_cast<uint32_t>(cursors.size() - 1)});
+  }
+  std::make_heap(heap.begin(), heap.end());
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end());
+    HeapItem& top = heap.back();
+    Cursor& c = cursors[top.cursor];
+    fn(c.ev);
+    if (c.next()) {
+      top.key = merge_time(c.ev);
+      std::push_heap(heap.begin(), heap.end());
+    } else {
+      heap.pop_back();
+    }
+  }
+}
+
+LogSet::LogSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LogSet::LogSet(LogSet&&) noexcept = default;
+LogSet& LogSet::operator=(LogSet&&) noexcept = default;
+LogSet::~LogSet() = default;
+
+}  // namespace aa
