@@ -179,13 +179,14 @@ def check_bad_use(args):
         ("unwritable SARIF path", ["--sarif", "/nonexistent-dir/r.sarif", "--", "true"], 73, "/nonexistent-dir/r.sarif"),
         ("unwritable JUnit path", ["--junit", "/etc/passwd/aa.xml", "--", "true"], 73, "/etc/passwd/aa.xml"),
     ]
+    logs = os.path.join(args.work, "awaitaudit-ci-logs")
     for what, argv, code, text in cases:
+        shutil.rmtree(logs, ignore_errors=True)
         r = subprocess.run([args.wrapper, *argv], env=env, capture_output=True, text=True, cwd=args.work)
         lines = [l for l in r.stderr.splitlines() if l.strip()]
         assert_(r.returncode == code, f"{what}: exit {code} (got {r.returncode}; stderr {r.stderr!r})")
         assert_(len(lines) == 1 and text in lines[0], f"{what}: one line naming {text!r} (got {r.stderr!r})")
-        assert_(not os.path.exists(os.path.join(args.work, "awaitaudit-ci-logs", "plain")) or code == 0,
-                f"{what}: refused before running anything")
+        assert_(not os.path.exists(logs), f"{what}: refused before running anything")
         print(f"ok: {what}: exit {code}: {lines[0]}")
 
 
