@@ -1,5 +1,7 @@
 #include "dump_format.h"
 
+#include <sys/sysmacros.h>
+
 #include <cstring>
 #include <string_view>
 
@@ -80,7 +82,7 @@ void append_text_record(fmt::memory_buffer& out, const Event& ev, uint64_t t0) {
   });
   if (ev.st) {
     sep();
-    fmt::format_to(it, "{{dev={}:{}, ino={}, size={}, mode=0{:o}, nlink={}}}", ev.st->dev >> 8, ev.st->dev & 0xff,
+    fmt::format_to(it, "{{dev={}:{}, ino={}, size={}, mode=0{:o}, nlink={}}}", major(ev.st->dev), minor(ev.st->dev),
                    ev.st->ino, ev.st->size, ev.st->mode, ev.st->nlink);
   }
   if (ev.kind == AA_STACK) {
