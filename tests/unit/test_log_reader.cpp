@@ -1,0 +1,257 @@
+// The log reader on generated logs (the generator writes the shim's format):
+// merge order, skipped records, the stack and maps indexes, and damaged files.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+
+#include "exit_codes.h"
+#include "log_reader.h"
+#include "log_reader_decode.h"
+#include "log_reader_gen.h"
+
+namespace fs = std::filesystem;
+using namespace aa;
+
+namespace {
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/aa-reader-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string file(const std::string& name) const { return path + "/" + name; }
+};
+
+int error_code_of(const std::vector<std::string>& inputs) {
+  try {
+    LogSet::open(inputs);
+  } catch (const ToolError& e) {
+    return e.code;
+  }
+  return 0;
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+}  // namespace
+
+TEST_CASE("reader: records come back in emission order, each thread in its own order") {
+  TempDir d;
+  GenOptions o;
+  o.records = 20000;
+  o.threads = 6;
+  o.chunk_size = 64 * 1024;  // many chunks per thread
+  GenResult r = generate_log(d.file("a.aalog"), o);
+  LogSet logs = LogSet::open({d.file("a.aalog")});
+  REQUIRE(logs.processes().size() == 1);
+  CHECK(logs.processes()[0].records == r.records);
+  CHECK(logs.processes()[0].problems.empty());
+  uint64_t n = 0, last_key = 0;
+  bool ordered = true;
+  std::map<int32_t, uint32_t> last_seq;
+  bool thread_ordered = true;
+  logs.for_each([&](const Event& ev) {
+    ++n;
+    uint64_t k = merge_time(ev);
+    if (k < last_key) ordered = false;
+    last_key = k;
+    auto [it, fresh] = last_seq.try_emplace(ev.tid, ev.seq);
+    if (!fresh && ev.seq <= it->second) thread_ordered = false;
+    it->second = ev.seq;
+    CHECK(ev.pid == o.pid);
+    CHECK(ev.kind != AA_STACK);
+    CHECK(ev.kind != AA_MAPS);
+  });
+  CHECK(n == r.records);
+  CHECK(ordered);
+  CHECK(thread_ordered);
+  CHECK(last_seq.size() == 6);
+}
+
+TEST_CASE("reader: a worker's futex wait return is merged after the wake that ended it") {
+  TempDir d;
+  GenOptions o;
+  o.records = 200;
+  o.threads = 2;
+  o.premature_pct = 0;
+  generate_log(d.file("a.aalog"), o);
+  LogSet logs = LogSet::open({d.path});
+  // The wait entered long before the wake (t_enter earlier) but must come after it.
+  bool saw_wake = false, wait_after_wake = false;
+  logs.for_each([&](const Event& ev) {
+    if (ev.kind != AA_FUTEX || wait_after_wake) return;
+    if ((ev.a[1] & 0x7f) == 1 && ev.tid == o.pid) saw_wake = true;
+    if ((ev.a[1] & 0x7f) == 0 && ev.tid != o.pid) {
+      CHECK(saw_wake);
+      wait_after_wake = true;
+    }
+  });
+  CHECK(wait_after_wake);
+}
+
+TEST_CASE("reader: unfinished records are skipped and counted") {
+  TempDir d;
+  GenOptions o;
+  o.records = 5000;
+  o.unfinished_every = 7;
+  GenResult r = generate_log(d.file("u.aalog"), o);
+  REQUIRE(r.unfinished > 0);
+  LogSet logs = LogSet::open({d.file("u.aalog")});
+  CHECK(logs.processes()[0].skipped == r.unfinished);
+  uint64_t n = 0;
+  logs.for_each([&](const Event& ev) {
+    ++n;
+    CHECK(ev.kind != AA_KIND_NONE);
+  });
+  CHECK(n == r.records);
+}
+
+TEST_CASE("reader: stacks are indexed by id and maps snapshots kept") {
+  TempDir d;
+  GenOptions o;
+  o.records = 3000;
+  o.stacks = true;
+  GenResult r = generate_log(d.file("s.aalog"), o);
+  REQUIRE(r.stacks > 0);
+  LogSet logs = LogSet::open({d.file("s.aalog")});
+  uint64_t with_stack = 0;
+  bool all_found = true;
+  logs.for_each([&](const Event& ev) {
+    if (!ev.stack_id) return;
+    ++with_stack;
+    auto ips = logs.stack(ev.proc, ev.stack_id);
+    if (ips.size() != 8 || ips[0] != 0x555500000000ull + ev.stack_id * 0x100ull) all_found = false;
+  });
+  CHECK(with_stack == r.records);
+  CHECK(all_found);
+  CHECK(logs.stack(0, 999999).empty());
+  REQUIRE(logs.maps(0).size() == 1);
+  CHECK(logs.maps(0)[0].text.find("libc.so.6") != std::string_view::npos);
+  CHECK(logs.processes()[0].argv == std::vector<std::string>{"awaitaudit-gen", "--synthetic"});
+  CHECK(logs.processes()[0].clean_exit);
+}
+
+TEST_CASE("reader: two processes merge into one time order") {
+  TempDir d;
+  GenOptions a, b;
+  a.records = b.records = 4000;
+  a.pid = 100;
+  b.pid = 200;
+  b.seed = 99;
+  generate_log(d.file("a.aalog"), a);
+  generate_log(d.file("b.aalog"), b);
+  LogSet logs = LogSet::open({d.path});
+  REQUIRE(logs.processes().size() == 2);
+  uint64_t last = 0, n = 0;
+  bool ordered = true;
+  std::map<int32_t, uint64_t> per_pid;
+  logs.for_each([&](const Event& ev) {
+    ordered = ordered && merge_time(ev) >= last;
+    last = merge_time(ev);
+    ++per_pid[ev.pid];
+    ++n;
+  });
+  CHECK(ordered);
+  CHECK(per_pid[100] == 4000);
+  CHECK(per_pid[200] == 4000);
+}
+
+TEST_CASE("reader: missing, empty, foreign, and header-damaged files are tool errors") {
+  TempDir d;
+  CHECK(error_code_of({d.file("missing.aalog")}) == kExitNoInput);
+  CHECK(error_code_of({d.path}) == kExitNoInput);  // directory without logs
+  write_bytes(d.file("empty.aalog"), "");
+  CHECK(error_code_of({d.file("empty.aalog")}) == kExitDataErr);
+  write_bytes(d.file("foreign"), std::string("\x7f" "ELF\x02\x01\x01", 7) + std::string(5000, 'x'));
+  CHECK(error_code_of({d.file("foreign")}) == kExitDataErr);
+  write_bytes(d.file("short.aalog"), "AWAITLOG\x01");
+  CHECK(error_code_of({d.file("short.aalog")}) == kExitDataErr);
+
+  GenOptions o;
+  o.records = 100;
+  generate_log(d.file("v.aalog"), o);
+  {  // wrong version
+    std::fstream f(d.file("v.aalog"), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(8);
+    uint32_t v = 99;
+    f.write(reinterpret_cast<const char*>(&v), 4);
+  }
+  CHECK(error_code_of({d.file("v.aalog")}) == kExitDataErr);
+}
+
+TEST_CASE("reader: a log cut mid-chunk decodes partially and says so") {
+  TempDir d;
+  GenOptions o;
+  o.records = 50000;
+  o.threads = 3;
+  o.chunk_size = 64 * 1024;
+  GenResult r = generate_log(d.file("t.aalog"), o);
+  uint64_t cut = AA_HEADER_SIZE + 10 * o.chunk_size + 12345;
+  REQUIRE(r.bytes > cut);
+  REQUIRE(truncate(d.file("t.aalog").c_str(), static_cast<off_t>(cut)) == 0);
+  LogSet logs = LogSet::open({d.file("t.aalog")});
+  const ProcessInfo& p = logs.processes()[0];
+  CHECK(p.records > 0);
+  CHECK(p.records < r.records);
+  REQUIRE(!p.problems.empty());
+  CHECK(p.problems[0].find("truncated") != std::string::npos);
+  uint64_t n = 0;
+  logs.for_each([&](const Event&) { ++n; });
+  CHECK(n == p.records);
+}
+
+TEST_CASE("reader: a chunk with a bad magic is skipped, the rest decodes") {
+  TempDir d;
+  GenOptions o;
+  o.records = 20000;
+  o.chunk_size = 64 * 1024;
+  GenResult r = generate_log(d.file("c.aalog"), o);
+  {
+    std::fstream f(d.file("c.aalog"), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(AA_HEADER_SIZE + 2 * o.chunk_size);
+    f.write("JUNK", 4);
+  }
+  LogSet logs = LogSet::open({d.file("c.aalog")});
+  const ProcessInfo& p = logs.processes()[0];
+  REQUIRE(p.problems.size() == 1);
+  CHECK(p.problems[0] == "chunk 2: bad magic, skipped");
+  CHECK(p.records < r.records);
+  CHECK(p.records > r.records / 2);
+}
+
+TEST_CASE("decode_record: random bytes never decode out of bounds") {
+  std::mt19937_64 rng(7);
+  alignas(8) uint8_t buf[512];
+  Event ev;
+  int ok = 0;
+  for (int i = 0; i < 20000; ++i) {
+    for (auto& b : buf) b = static_cast<uint8_t>(rng());
+    uint32_t size = static_cast<uint32_t>(96 + 8 * (rng() % 40));
+    std::memcpy(buf, &size, 4);
+    uint16_t kind = static_cast<uint16_t>(rng() % (AA_KIND_COUNT + 3));
+    std::memcpy(buf + 4, &kind, 2);
+    size_t avail = 96 + rng() % (sizeof buf - 96);
+    uint32_t got = 0;
+    if (decode_record(buf, avail, ev, &got) == RecordStatus::kOk) {
+      ++ok;
+      CHECK(got <= avail);
+      auto inside = [&](const void* p, size_t n) {
+        auto* c = static_cast<const uint8_t*>(p);
+        return n == 0 || (c >= buf && c + n <= buf + got);
+      };
+      CHECK(inside(ev.path.data(), ev.path.size()));
+      CHECK(inside(ev.path2.data(), ev.path2.size()));
+      CHECK(inside(ev.data.data(), ev.data.size() * 8));
+    }
+  }
+  CHECK(ok > 0);
+}
