@@ -20,7 +20,8 @@ void raise(ClockVec& v, Epoch e) {
 }
 }  // namespace
 
-uint32_t HappensBefore::thread(uint32_t proc, int32_t tid) {
+uint32_t HappensBefore::thread(uint32_t proc, int32_t tid, bool* created) {
+  if (created) *created = false;
   auto [it, fresh] = by_tid_.try_emplace(tid_key(proc, tid), 0);
   if (!fresh) {
     if (!threads_[it->second].exited) return it->second;
@@ -40,6 +41,7 @@ uint32_t HappensBefore::thread(uint32_t proc, int32_t tid) {
     idx = uint32_t(threads_.size());
     threads_.emplace_back();
   }
+  if (created) *created = true;
   Thread& t = threads_[idx];
   t.vec = std::make_shared<ClockVec>();
   t.proc = proc;

@@ -62,7 +62,7 @@ struct ReleaseInfo {
 class HappensBefore {
  public:
   // Global index of (proc, tid), created on first sight.
-  uint32_t thread(uint32_t proc, int32_t tid);
+  uint32_t thread(uint32_t proc, int32_t tid, bool* created = nullptr);
   // The thread's current epoch (the stamp of the event being processed).
   Epoch now(uint32_t t) const { return {t, threads_[t].epoch}; }
   ClockSnap snapshot(uint32_t t) const;

@@ -1,0 +1,52 @@
+// Await boundaries, the submission half: which release started the job a
+// helper thread is running when it writes.
+//
+// "The last acquire before the write" is wrong under a GIL (the helper's
+// last handoff comes from the main thread *after* its stat).  The job starts
+// with the wake from the wait the idle helper sleeps in: its pool's queue
+// condvar, semaphore, futex or pipe.  We take, among the acquires between the
+// thread's previous file operation and this one, the last *wait* that came
+// from another thread on an object this thread uses only as a consumer:
+// objects it has both acquired and released (a GIL, a mutex) are lock-like
+// and never start a job.  A fresh thread's first job starts at its creation.
+// With no such wait since the previous file operation, the job goes on.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "hb_clock.h"
+
+namespace aa {
+
+struct Submission {
+  Epoch by;      // the origin thread and its epoch at the handoff
+  EvCopy event;  // the release on the origin thread
+};
+
+class Boundaries {
+ public:
+  void on_release(uint32_t t, const SyncKey& k);
+  // `wait`: a blocking wait (futex/cond/sem wait, channel read), not a lock.
+  void on_acquire(uint32_t t, const SyncKey& k, const ReleaseInfo* from, bool wait);
+  void on_thread_start(uint32_t t, const ReleaseInfo* creator);
+  // A file operation on t: promotes the pending job start, returns the job's
+  // submission (nullptr: the thread works for itself as far as we can see).
+  const Submission* on_file_op(uint32_t t);
+  void forget(uint32_t t);
+
+ private:
+  enum : uint8_t { kAcquired = 1, kLockLike = 2 };
+  struct Thread {
+    std::unordered_map<SyncKey, uint8_t, SyncKeyHash> use;
+    std::optional<Submission> candidate, current;
+  };
+  Thread& at(uint32_t t) {
+    if (t >= threads_.size()) threads_.resize(t + 1);
+    return threads_[t];
+  }
+  std::vector<Thread> threads_;
+};
+
+}  // namespace aa

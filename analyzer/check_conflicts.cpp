@@ -1,0 +1,280 @@
+#include "check_conflicts.h"
+
+#include <cerrno>
+#include <fmt/format.h>
+
+#include "check_stale.h"
+
+namespace aa {
+namespace {
+constexpr size_t kWritesPerFile = 64;   // window of writes a later op is compared with
+constexpr size_t kRecentPerFile = 16;   // window of ops a later write is compared with
+constexpr uint64_t kIdleNs = 10'000'000'000ull;  // file state dropped after 10 s without events
+
+// The defaults of rules/conflicts.toml, used when no table was loaded.
+const std::vector<ConflictRule>& builtin_conflicts() {
+  static const std::vector<ConflictRule> table = {
+      {"stat", {AA_STAT, AA_FSTAT, AA_STATX}, "error", "{op} on {file} overtook {write}"},
+      {"read", {AA_READ, AA_PREAD, AA_READV, AA_PREADV, AA_COPY_FILE_RANGE, AA_SENDFILE}, "error",
+       "{op} on {file} overtook {write}"},
+      {"fsync", {AA_FSYNC, AA_FDATASYNC, AA_SYNC_FILE_RANGE, AA_SYNCFS}, "error", "{op} on {file} overtook {write}"},
+      {"rename", {AA_RENAME}, "error", "{op} of {file} overtook {write}"},
+      {"link", {AA_LINK}, "error", "{op} of {file} overtook {write}"},
+      {"unlink", {AA_UNLINK}, "error", "{op} of {file} overtook {write}"},
+      {"last-close", {AA_CLOSE}, "warning", "last close of {file} overtook {write}"},
+      {"write", {AA_WRITE, AA_PWRITE, AA_WRITEV, AA_PWRITEV, AA_FTRUNCATE, AA_TRUNCATE, AA_FALLOCATE},
+       "error", "{op} on {file} overtook {write}"},
+      {"exec", {AA_EXECVE}, "error", "execve of {file} overtook {write}"},
+      {"exit", {AA_EXIT}, "warning", "process exit overtook {write} on {file}"},
+  };
+  return table;
+}
+const ConflictRule kOpenRule{"open", {AA_OPEN}, "error", "{op} of {file} overtook {write}"};
+
+bool data_kind(aa_kind k) {
+  auto c = kind_class(k);
+  return c == AA_CLASS_READ || c == AA_CLASS_WRITE;
+}
+bool overlaps(const Touch& a, const Touch& b) {
+  if (a.created || b.created || a.len < 0 || b.len < 0) return true;
+  int64_t ae = a.off + std::max<int64_t>(a.len, 1), be = b.off + std::max<int64_t>(b.len, 1);
+  return a.off < be && b.off < ae;
+}
+std::string fill(std::string s, const std::string& key, const std::string& val) {
+  for (size_t p; (p = s.find(key)) != std::string::npos;) s.replace(p, key.size(), val);
+  return s;
+}
+double us(uint64_t a, uint64_t b) { return (double(a) - double(b)) / 1000.0; }
+}  // namespace
+
+const ConflictRule* conflict_rule(const RuleSet& rules, aa_kind k) {
+  if (!rules.conflicts.empty()) return rules.conflict_for(k);
+  for (const auto& c : builtin_conflicts())
+    for (aa_kind ck : c.kinds)
+      if (ck == k) return &c;
+  return nullptr;
+}
+
+Checker::Checker(HappensBefore& hb, const FileModel& files, const RuleSet& rules, bool latent)
+    : hb_(hb), files_(files), rules_(rules), latent_(latent) {}
+
+void Checker::event_seen(const Event& e, uint32_t x) {
+  if (x >= last_t_.size()) last_t_.resize(x + 1, 0);
+  last_t_[x] = e.t_enter;
+  if ((++events_ & 0xffff) == 0) gc(e.t_enter);
+}
+
+void Checker::emit(RawFinding f, const Pending& w) {
+  const EvCopy* b = f.overtaker ? &*f.overtaker : nullptr;
+  // Deduplicate by what the report would show: kind, confidence, the call
+  // sites (stack ids) and, without stacks, the op kinds and the file.
+  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", f.kind, f.confidence, w.w.proc, w.w.stack_id,
+                                b ? b->stack_id : 0, int(w.w.kind), b ? int(b->kind) : 0, f.conflict);
+  if (!w.w.stack_id && (!b || !b->stack_id)) key += "|" + f.path;
+  auto [it, fresh] = dedup_.try_emplace(key, findings_.size());
+  if (!fresh) {
+    ++findings_[it->second].count;
+    return;
+  }
+  findings_.push_back(std::move(f));
+}
+
+void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, const ClockSnap& bsnap,
+                   const ConflictRule* rule, bool b_first) {
+  if (x == w.t) return;  // program order on the writing thread
+  bool overlap_needed = data_kind(b.kind);
+  if (overlap_needed && !overlaps(w.touch, bt)) return;
+  if (b.kind == AA_CLOSE && !bt.last_close) return;
+  if (b.kind == AA_OPEN && !(w.touch.created && b.ret < 0)) return;
+  if (bsnap.knows(w.ret)) return;  // the write's return happens-before B: ordered
+  const FileInfo& fi = files_.file(w.touch.file);
+  RawFinding f;
+  f.file = w.touch.file;
+  f.path = fi.path;
+  f.write = w.w;
+  f.overtaker = b;
+  f.conflict = rule->name;
+  f.wording = rule->wording;
+  f.ack = w.ack;
+  if (w.offloaded() && bsnap.knows(w.sub->by)) {
+    bool manifested = b.t_enter < w.w.t_exit;
+    if (!manifested && !latent_) return;
+    f.kind = "premature-completion";
+    f.confidence = manifested ? "manifested" : "latent";
+    f.severity = manifested ? (rule->severity.empty() ? "error" : rule->severity) : "warning";
+    if (f.severity == "error" && !manifested) f.severity = "warning";
+    f.submission = w.sub->event;
+    f.origin_tid = w.sub->event.tid;
+    if (manifested) f.stale = stale_wording(b, w.w, w.touch);
+    f.evidence = fmt::format(
+        "submission: {} on tid {}; {} entered {:.1f} µs after it and {} the write returned; "
+        "no happens-before edge from the write's return to the {}",
+        kind_name(w.sub->event.kind), w.sub->event.tid, kind_name(b.kind), us(b.t_enter, w.sub->event.t_enter),
+        manifested ? "before" : "after", kind_name(b.kind));
+  } else {
+    if (b_first) return;  // races are reported from the later operation's side only
+    if (w.snap.knows(Epoch{bsnap.self, bsnap.self_epoch})) return;  // B happens-before W
+    if (w.offloaded()) return;  // B does not follow W's submission: an older iteration, not a race
+    f.kind = "file-race";
+    f.confidence = b.t_enter < w.w.t_exit ? "manifested" : "latent";
+    if (!latent_ && f.confidence == "latent") return;
+    f.severity = "warning";
+    f.origin_tid = w.w.tid;
+    f.evidence = fmt::format("no happens-before edge between tid {} and tid {} in either direction", w.w.tid, b.tid);
+  }
+  std::string wd = describe_write(w.w, w.touch);
+  f.message = fill(fill(fill(f.wording, "{op}", kind_name(b.kind)), "{file}", f.path), "{write}", wd);
+  if (f.kind == "premature-completion") f.message += fmt::format(" handed to tid {}", w.w.tid);
+  emit(std::move(f), w);
+}
+
+void Checker::conflict(const Event& e, const Touch& t, uint32_t x) {
+  const ConflictRule* rule = e.kind == AA_OPEN ? &kOpenRule : conflict_rule(rules_, e.kind);
+  if (!rule || !files_.file(t.file).regular) return;
+  FileState& fs = state_[t.file];
+  fs.last_t = e.t_enter;
+  EvCopy b = EvCopy::of(e);
+  b.off = t.off;
+  b.len = t.len;
+  ClockSnap snap = hb_.snapshot(x);
+  for (auto& w : fs.writes) {
+    pair(*w, b, t, x, snap, rule, false);
+    // A later successful fsync/close/stat that follows a failed offloaded
+    // write: the program went on as if it had worked.
+    if (w->failed && !w->lost_reported && w->offloaded() && x != w->t && snap.knows(w->sub->by) && e.ret >= 0 &&
+        (kind_class(e.kind) == AA_CLASS_SYNCFILE || kind_class(e.kind) == AA_CLASS_STAT || e.kind == AA_CLOSE))
+      lost(*w, &b);
+  }
+  if (e.kind == AA_OPEN) return;
+  fs.recent.push_back(Recent{b, t, x, snap, rule});
+  if (fs.recent.size() > kRecentPerFile) fs.recent.pop_front();
+}
+
+void Checker::write(const Event& e, const Touch& t, uint32_t x, const Submission* s) {
+  if (!files_.file(t.file).regular) return;
+  auto p = std::make_shared<Pending>();
+  p->w = EvCopy::of(e);
+  p->w.off = t.off;
+  p->w.len = t.len;
+  p->touch = t;
+  p->t = x;
+  p->ret = hb_.now(x);
+  p->snap = hb_.snapshot(x);
+  if (s) p->sub = *s;
+  p->failed = e.ret < 0 ? (e.err != EINTR && e.err != EAGAIN)
+                        : (kind_class(e.kind) == AA_CLASS_WRITE && e.kind != AA_FTRUNCATE &&
+                           e.kind != AA_TRUNCATE && e.kind != AA_FALLOCATE && e.ret < e.a[1]);
+  if (e.kind == AA_OPEN) p->failed = false;
+  FileState& fs = state_[t.file];
+  fs.last_t = e.t_enter;
+  // Operations that came first in time but followed the submission: the
+  // overtaker ran before the write even started.
+  if (p->offloaded())
+    for (auto& r : fs.recent) pair(*p, r.b, r.touch, r.x, r.snap, r.rule, true);
+  hb_.pin(x);
+  if (p->offloaded()) {
+    hb_.pin(p->sub->by.t);
+    unacked_[p->sub->by.t].push_back(p);
+  }
+  fs.writes.push_back(p);
+  if (fs.writes.size() > kWritesPerFile) {
+    auto old = fs.writes.front();
+    fs.writes.pop_front();
+    old->unlisted = true;
+    if (!old->offloaded() || old->ack) release_pins(*old);
+    ++dropped_;
+  }
+}
+
+void Checker::release_pins(const Pending& p) {
+  hb_.unpin(p.t);
+  if (p.offloaded()) hb_.unpin(p.sub->by.t);
+}
+
+void Checker::acquired(const Event& e, uint32_t t) {
+  auto it = unacked_.find(t);
+  if (it == unacked_.end()) return;
+  auto& v = it->second;
+  for (size_t i = 0; i < v.size();) {
+    Pending& p = *v[i];
+    if (hb_.knows(t, p.ret)) {
+      p.ack = EvCopy::of(e);
+      if (p.unlisted) release_pins(p);
+      v[i] = v.back();
+      v.pop_back();
+    } else {
+      ++i;
+    }
+  }
+  if (v.empty()) unacked_.erase(it);
+}
+
+void Checker::lost(Pending& w, const EvCopy* b) {
+  w.lost_reported = true;
+  const FileInfo& fi = files_.file(w.touch.file);
+  RawFinding f;
+  f.kind = "lost-write-error";
+  f.confidence = "manifested";
+  f.severity = "error";
+  f.conflict = "lost";
+  f.file = w.touch.file;
+  f.path = fi.path;
+  f.write = w.w;
+  f.submission = w.sub->event;
+  f.ack = w.ack;
+  f.origin_tid = w.sub->event.tid;
+  std::string what = w.w.ret < 0 ? fmt::format("failed with {}", strerrorname_np(w.w.err) ? strerrorname_np(w.w.err) : "error")
+                                  : fmt::format("wrote {} of {} bytes", w.w.ret, w.w.a[1]);
+  f.message = fmt::format("{} on {} handed to tid {} {}; the error may never reach the program",
+                          kind_name(w.w.kind), f.path, w.w.tid, what);
+  if (b)
+    f.evidence = fmt::format("the origin's later {} on the file succeeded (tid {}), with no edge from the failed write",
+                             kind_name(b->kind), b->tid);
+  else
+    f.evidence = "the origin thread went on after the submission and never synchronised with the failed write";
+  emit(std::move(f), w);
+}
+
+void Checker::process_exit(const Event& e, uint32_t x) {
+  const ConflictRule* rule = conflict_rule(rules_, AA_EXIT);
+  if (!rule) return;
+  EvCopy b = EvCopy::of(e);
+  ClockSnap snap = hb_.snapshot(x);
+  for (auto& [origin, v] : unacked_)
+    for (auto& p : v)
+      if (p->w.proc == e.proc) {
+        Touch none;
+        none.file = p->touch.file;
+        pair(*p, b, none, x, snap, rule, false);
+      }
+}
+
+void Checker::finish() {
+  for (auto& [origin, v] : unacked_)
+    for (auto& p : v)
+      if (p->failed && !p->lost_reported && !p->ack && origin < last_t_.size() &&
+          last_t_[origin] > p->sub->event.t_enter)
+        lost(*p, nullptr);
+}
+
+void Checker::gc(uint64_t now) {
+  for (auto it = state_.begin(); it != state_.end();) {
+    FileState& fs = it->second;
+    bool idle = now > fs.last_t + kIdleNs;
+    bool waiting = false;
+    for (auto& w : fs.writes) waiting |= w->offloaded() && !w->ack;
+    if (idle && !waiting) {
+      for (auto& w : fs.writes) {
+        w->unlisted = true;
+        if (!w->offloaded() || w->ack) release_pins(*w);
+      }
+      it = state_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::vector<RawFinding> Checker::take() { return std::move(findings_); }
+
+}  // namespace aa

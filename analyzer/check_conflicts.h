@@ -1,0 +1,111 @@
+// Stage 4: the checks.  Pending writes per file, each with its await
+// boundary (submission, execution, acknowledgment); every conflicting
+// operation B is compared with them, and every new write with the recent
+// conflicting operations that came before it (a stat can overtake a write
+// that has not even started).
+//
+//   premature-completion: the submission happens-before B, the write's
+//     return does not.  manifested (error) when B entered before the write
+//     returned, latent (warning) otherwise.
+//   file-race: no common origin and unordered both ways (warning).
+//   lost-write-error: an offloaded write failed after its origin moved on.
+//
+// Memory is live state: a bounded window of writes and recent operations per
+// file, file states dropped when idle, findings deduplicated as they come.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "boundaries.h"
+#include "hb_clock.h"
+#include "model_files.h"
+#include "rules.h"
+
+namespace aa {
+
+struct RawFinding {
+  std::string kind;        // premature-completion | file-race | lost-write-error
+  std::string confidence;  // manifested | latent
+  std::string severity;    // error | warning | note
+  std::string conflict;    // conflict rule name ("stat", "read", ...)
+  std::string wording;     // the rule's template
+  uint32_t file = 0;
+  std::string path;
+  EvCopy write;
+  std::optional<EvCopy> overtaker, submission, ack;
+  int32_t origin_tid = 0;
+  std::string message;
+  std::string stale;       // what B saw that misses W ("" when nothing)
+  std::string evidence;
+  uint64_t count = 1;
+};
+
+// The conflict rule for an event kind: the RuleSet's table, or a built-in
+// copy of rules/conflicts.toml's defaults when no table was loaded.
+const ConflictRule* conflict_rule(const RuleSet& rules, aa_kind k);
+
+class Checker {
+ public:
+  Checker(HappensBefore& hb, const FileModel& files, const RuleSet& rules, bool latent);
+  // B: a conflicting operation by thread x (checked before it is added as a write).
+  void conflict(const Event& e, const Touch& t, uint32_t x);
+  // W: a write-class op by thread t in the job submitted by `s` (nullptr: own work).
+  void write(const Event& e, const Touch& t, uint32_t x, const Submission* s);
+  // After an acquire on thread t: acknowledgments of writes t handed off.
+  void acquired(const Event& e, uint32_t t);
+  void process_exit(const Event& e, uint32_t x);
+  void event_seen(const Event& e, uint32_t x);
+  void finish();
+  std::vector<RawFinding> take();
+  uint64_t dropped_writes() const { return dropped_; }
+
+ private:
+  struct Pending {
+    EvCopy w;
+    Touch touch;
+    uint32_t t = 0;        // executing thread
+    Epoch ret;             // W's own stamp: knowing it = knowing W returned
+    ClockSnap snap;        // what t knew at W (for "B happens-before W")
+    std::optional<Submission> sub;
+    std::optional<EvCopy> ack;
+    bool failed = false, lost_reported = false, unlisted = false;
+    bool offloaded() const { return sub && sub->by.t != t; }
+  };
+  struct Recent {
+    EvCopy b;
+    Touch touch;
+    uint32_t x = 0;
+    ClockSnap snap;
+    const ConflictRule* rule = nullptr;
+  };
+  struct FileState {
+    std::deque<std::shared_ptr<Pending>> writes;
+    std::deque<Recent> recent;
+    uint64_t last_t = 0;
+  };
+  void pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, const ClockSnap& bsnap,
+            const ConflictRule* rule, bool b_first);
+  void lost(Pending& w, const EvCopy* b);
+  void emit(RawFinding f, const Pending& w);
+  void gc(uint64_t now);
+  void release_pins(const Pending& p);
+
+  HappensBefore& hb_;
+  const FileModel& files_;
+  const RuleSet& rules_;
+  bool latent_;
+  std::unordered_map<uint32_t, FileState> state_;
+  std::unordered_map<uint32_t, std::vector<std::shared_ptr<Pending>>> unacked_;  // by origin thread
+  std::vector<uint64_t> last_t_;  // per thread: time of its latest event
+  std::vector<RawFinding> findings_;
+  std::map<std::string, size_t> dedup_;
+  uint64_t dropped_ = 0, events_ = 0;
+};
+
+}  // namespace aa

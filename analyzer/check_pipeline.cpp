@@ -1,0 +1,143 @@
+#include "check_pipeline.h"
+
+#include <cerrno>
+#include <fmt/format.h>
+
+namespace aa {
+namespace {
+// futex(2) operations, without FUTEX_PRIVATE_FLAG / FUTEX_CLOCK_REALTIME.
+enum { kWait = 0, kWake = 1, kRequeue = 3, kCmpRequeue = 4, kWakeOp = 5, kLockPi = 6, kUnlockPi = 7,
+       kTrylockPi = 8, kWaitBitset = 9, kWakeBitset = 10, kWaitRequeuePi = 11, kCmpRequeuePi = 12, kLockPi2 = 13 };
+SyncKey addr(uint32_t proc, int64_t a) { return {kSyncAddr, proc, uint64_t(a)}; }
+}  // namespace
+
+Pipeline::Pipeline(const std::vector<ProcessInfo>& procs, const RuleSet& rules, bool latent)
+    : procs_(procs), files_(procs), checker_(hb_, files_, rules, latent),
+      begun_(procs.size()), io_uring_noted_(procs.size()), mmap_noted_(procs.size()) {}
+
+void Pipeline::release(uint32_t x, const SyncKey& k, const Event& e) {
+  hb_.release(x, k, e);
+  bounds_.on_release(x, k);
+}
+
+void Pipeline::acquire(uint32_t x, const SyncKey& k, bool wait) {
+  const ReleaseInfo* from = hb_.acquire(x, k);
+  bounds_.on_acquire(x, k, from, wait);
+  acquired_ = true;
+}
+
+void Pipeline::sync(const Event& e, uint32_t x) {
+  const uint32_t pr = e.proc;
+  switch (e.kind) {
+    case AA_FUTEX: {
+      int op = int(e.a[1]) & 127;
+      bool woke = e.ret == 0 || e.err == EAGAIN;
+      switch (op) {
+        case kWake: case kWakeBitset: case kUnlockPi:
+          release(x, addr(pr, e.a[0]), e);
+          break;
+        case kWakeOp: case kRequeue: case kCmpRequeue: case kCmpRequeuePi:
+          release(x, addr(pr, e.a[0]), e);
+          release(x, addr(pr, e.a[3]), e);
+          break;
+        case kWait: case kWaitBitset: case kWaitRequeuePi:
+          if (woke) acquire(x, addr(pr, e.a[0]), true);
+          break;
+        case kLockPi: case kLockPi2: case kTrylockPi:
+          if (e.ret == 0) acquire(x, addr(pr, e.a[0]), false);
+          break;
+        default:
+          break;
+      }
+      break;
+    }
+    case AA_MUTEX_LOCK: acquire(x, addr(pr, e.a[0]), false); break;
+    case AA_MUTEX_UNLOCK: release(x, addr(pr, e.a[0]), e); break;
+    case AA_COND_SIGNAL: case AA_COND_BROADCAST: release(x, addr(pr, e.a[0]), e); break;
+    case AA_COND_WAIT:
+      if (e.ret == 0) acquire(x, addr(pr, e.a[0]), true);
+      acquire(x, addr(pr, e.a[1]), false);  // the mutex is re-taken even on timeout
+      break;
+    case AA_SEM_POST: release(x, addr(pr, e.a[0]), e); break;
+    case AA_SEM_WAIT: if (e.ret == 0) acquire(x, addr(pr, e.a[0]), true); break;
+    case AA_THREAD_CREATE: release(x, {kSyncSpawn, pr, uint64_t(e.a[0])}, e); break;
+    case AA_THREAD_START: {
+      const ReleaseInfo* from = hb_.acquire(x, {kSyncSpawn, pr, uint64_t(e.a[0])});
+      bounds_.on_thread_start(x, from);
+      acquired_ = true;
+      break;
+    }
+    case AA_THREAD_EXIT: release(x, {kSyncExit, pr, uint64_t(e.a[1])}, e); break;
+    case AA_THREAD_JOIN: if (e.ret == 0) acquire(x, {kSyncExit, pr, uint64_t(e.a[0])}, false); break;
+    case AA_FORK: if (e.ret > 0) release(x, {kSyncFork, 0, uint64_t(e.ret)}, e); break;
+    case AA_EXECVE: release(x, {kSyncExec, 0, uint64_t(e.pid)}, e); break;
+    case AA_EXIT: release(x, {kSyncExit, 0xffffffffu, uint64_t(e.pid)}, e); break;
+    case AA_WAITPID: if (e.ret > 0) acquire(x, {kSyncExit, 0xffffffffu, uint64_t(e.ret)}, false); break;
+    default: break;
+  }
+}
+
+void Pipeline::feed(const Event& e) {
+  bool fresh = false;
+  uint32_t x = hb_.thread(e.proc, e.tid, &fresh);
+  if (fresh) bounds_.forget(x);
+  acquired_ = false;
+  if (!begun_[e.proc]) {
+    begun_[e.proc] = true;
+    files_.begin_process(e.proc);
+    // A forked child or an exec'd image starts from its parent's handoff;
+    // for a child that handoff is also the submission of its work.
+    const ReleaseInfo* from = hb_.acquire(x, {kSyncFork, 0, uint64_t(e.pid)});
+    if (from) bounds_.on_thread_start(x, from);
+    hb_.acquire(x, {kSyncExec, 0, uint64_t(e.pid)});
+    hb_.forget({kSyncFork, 0, uint64_t(e.pid)});
+    hb_.forget({kSyncExec, 0, uint64_t(e.pid)});
+  }
+  checker_.event_seen(e, x);
+  sync(e, x);
+
+  FileEffects fx = files_.apply(e);
+  if (fx.channel) {
+    SyncKey k{kSyncChannel, 0, fx.channel};
+    if (fx.channel_write) release(x, k, e);
+    else if (e.ret > 0) acquire(x, k, true);
+  }
+  if (fx.n) {
+    const Submission* sub = bounds_.on_file_op(x);
+    for (int i = 0; i < fx.n; ++i) {
+      const Touch& t = fx.touch[i];
+      checker_.conflict(e, t, x);
+      if (t.write) checker_.write(e, t, x, sub);
+    }
+  }
+  if (e.kind == AA_EXIT) checker_.process_exit(e, x);
+  if (acquired_) checker_.acquired(e, x);
+  if (e.kind == AA_THREAD_EXIT) {
+    hb_.exited(x);
+  }
+  if (e.kind == AA_IO_URING_SETUP && !io_uring_noted_[e.proc]) {
+    io_uring_noted_[e.proc] = true;
+    notes_.push_back({"warning", e.pid, "io_uring_setup called: I/O submitted through io_uring is invisible to the shim"});
+  }
+  if (fx.mmap_of_written && !mmap_noted_[e.proc]) {
+    mmap_noted_[e.proc] = true;
+    notes_.push_back({"warning", e.pid, "a written file was mapped shared and writable: writes through the mapping are invisible"});
+  }
+}
+
+void Pipeline::finish() {
+  checker_.finish();
+  for (const auto& p : procs_) {
+    if (!p.clean_exit)
+      notes_.push_back({"warning", p.pid, "the process did not exit cleanly (killed or still running): the analysis is partial"});
+    if (p.skipped)
+      notes_.push_back({"warning", p.pid, fmt::format("{} record{} could not be decoded and were skipped", p.skipped,
+                                                      p.skipped == 1 ? "" : "s")});
+    for (const auto& pb : p.problems) notes_.push_back({"note", p.pid, pb});
+  }
+  if (checker_.dropped_writes())
+    notes_.push_back({"note", 0, fmt::format("{} writes left the per-file window before all later operations were "
+                                             "compared with them", checker_.dropped_writes())});
+}
+
+}  // namespace aa

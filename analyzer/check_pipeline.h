@@ -1,0 +1,41 @@
+// The per-event driver of stages 2-4: file model, happens-before, await
+// boundaries and checks, fed one Event at a time in the reader's merge
+// order.  Unit tests feed it synthetic sequences; run_analysis feeds it a LogSet.
+#pragma once
+#include <vector>
+
+#include "boundaries.h"
+#include "check_conflicts.h"
+#include "findings.h"
+#include "hb_clock.h"
+#include "model_files.h"
+
+namespace aa {
+
+class Pipeline {
+ public:
+  Pipeline(const std::vector<ProcessInfo>& procs, const RuleSet& rules, bool latent = true);
+  void feed(const Event& e);
+  // Ends the stream: final checks, notes.  Call once.
+  void finish();
+  std::vector<RawFinding> findings() { return checker_.take(); }
+  std::vector<Note> notes() { return std::move(notes_); }
+  const HappensBefore& hb() const { return hb_; }
+  const FileModel& files() const { return files_; }
+
+ private:
+  void sync(const Event& e, uint32_t x);
+  void acquire(uint32_t x, const SyncKey& k, bool wait);
+  void release(uint32_t x, const SyncKey& k, const Event& e);
+
+  const std::vector<ProcessInfo>& procs_;
+  FileModel files_;
+  HappensBefore hb_;
+  Boundaries bounds_;
+  Checker checker_;
+  std::vector<Note> notes_;
+  std::vector<bool> begun_, io_uring_noted_, mmap_noted_;
+  bool acquired_ = false;
+};
+
+}  // namespace aa

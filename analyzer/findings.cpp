@@ -1,0 +1,174 @@
+#include "findings.h"
+
+#include <cstring>
+#include <fmt/format.h>
+#include <map>
+
+#include "exit_codes.h"
+#include "symbolize.h"
+
+namespace aa {
+namespace {
+
+const char* errno_name(int e) {
+  const char* n = e ? strerrorname_np(e) : nullptr;
+  return n;
+}
+
+struct Stacker {
+  const LogSet& logs;
+  const RuleSet& rules;
+  Symbolizer sym;
+  std::vector<Frame> frames(const EvCopy& e) {
+    if (!e.stack_id) return {};
+    auto ips = logs.stack(e.proc, e.stack_id);
+    if (ips.empty()) return {};
+    const auto& maps = logs.maps(e.proc);
+    if (maps.empty()) return {};
+    std::string_view text = maps.back().text;
+    for (const auto& m : maps)
+      if (m.t <= e.t_enter) text = m.text;  // the latest snapshot taken before the event
+    auto out = sym.resolve_all(text, ips);
+    for (auto& f : out) f.user = rules.is_user_frame(f);
+    return out;
+  }
+};
+
+nlohmann::json frame_json(const Frame& f) {
+  return {{"ip", fmt::format("{:#x}", f.ip)}, {"function", f.function}, {"file", f.file}, {"line", f.line},
+          {"module", f.module}, {"module_offset", fmt::format("{:#x}", f.module_offset)}, {"user", f.user}};
+}
+
+nlohmann::json event_json(const EvCopy& e, const LogSet& logs, const std::string& path, uint64_t t0,
+                          const std::vector<Frame>& stack) {
+  nlohmann::json j;
+  j["op"] = kind_name(e.kind);
+  j["pid"] = e.pid;
+  j["tid"] = e.tid;
+  j["t_enter_ns"] = e.t_enter;
+  j["t_exit_ns"] = e.t_exit;
+  j["t_rel_us"] = std::round((double(e.t_enter) - double(t0)) / 100.0) / 10.0;
+  j["ret"] = e.ret;
+  j["errno"] = e.err;
+  const char* en = errno_name(e.err);
+  j["errno_name"] = en ? nlohmann::json(en) : nlohmann::json(nullptr);
+  auto cls = kind_class(e.kind);
+  if (cls == AA_CLASS_READ || cls == AA_CLASS_WRITE) {
+    j["fd"] = e.a[0];
+    j["offset"] = e.off;
+    j["length"] = e.len;
+  } else if (e.kind == AA_FSTAT || cls == AA_CLASS_SYNCFILE || e.kind == AA_CLOSE) {
+    j["fd"] = e.a[0];
+  } else if (cls == AA_CLASS_SYNC) {
+    j["object"] = fmt::format("{:#x}", uint64_t(e.a[0]));
+  }
+  if (!path.empty()) j["path"] = path;
+  if (cls == AA_CLASS_STAT && e.has_stat) j["size"] = e.stat_size;
+  nlohmann::json st = nlohmann::json::array();
+  for (const auto& f : stack) st.push_back(frame_json(f));
+  j["stack"] = st;
+  (void)logs;
+  return j;
+}
+
+std::string stack_key(const std::vector<Frame>& s) {
+  std::string k;
+  for (const auto& f : s) k += fmt::format("{}@{}:{};", f.function, f.file, f.line);
+  return k;
+}
+
+const char* suppression_kind(const std::string& kind) {
+  if (kind == "premature-completion") return "premature";
+  if (kind == "file-race") return "race";
+  return "lost";
+}
+
+}  // namespace
+
+nlohmann::json build_report(ReportInput in) {
+  const LogSet& logs = *in.logs;
+  const RuleSet& rules = *in.rules;
+  Stacker st{logs, rules, {}};
+  nlohmann::json report;
+  report["tool"] = {{"name", "awaitaudit"}, {"version", AA_VERSION}, {"schema", 1}};
+  nlohmann::json procs = nlohmann::json::array();
+  for (const auto& p : logs.processes())
+    procs.push_back({{"pid", p.pid}, {"ppid", p.ppid}, {"exe", p.exe}, {"argv", p.argv}, {"log", p.log_path},
+                     {"records", p.records}, {"clean_exit", p.clean_exit}, {"skipped", p.skipped}});
+  report["processes"] = procs;
+  nlohmann::json notes = nlohmann::json::array();
+  for (const auto& n : in.notes) notes.push_back({{"level", n.level}, {"pid", n.pid}, {"message", n.message}});
+  report["notes"] = notes;
+
+  nlohmann::json findings = nlohmann::json::array();
+  std::map<std::string, size_t> merged;  // symbolized key -> index in findings
+  int errors = 0, warnings = 0, note_count = 0, suppressed = 0;
+  for (auto& f : in.raw) {
+    if (f.confidence == "latent" && !in.show_latent) continue;
+    auto ws = st.frames(f.write);
+    auto bs = f.overtaker ? st.frames(*f.overtaker) : std::vector<Frame>{};
+    auto ss = f.submission ? st.frames(*f.submission) : std::vector<Frame>{};
+    if (rules.suppressed(suppression_kind(f.kind), f.path, {&ws, &bs, &ss})) {
+      suppressed += int(f.count);
+      continue;
+    }
+    std::string key = f.kind + "|" + f.confidence + "|" + stack_key(ws) + "|" + stack_key(bs);
+    if (ws.empty() && bs.empty())
+      key += fmt::format("|{}|{}|{}", int(f.write.kind), f.overtaker ? int(f.overtaker->kind) : 0, f.path);
+    if (auto it = merged.find(key); it != merged.end()) {
+      auto& j = findings[it->second];
+      j["count"] = j["count"].get<uint64_t>() + f.count;
+      continue;
+    }
+    const Profile* prof = rules.match_profile(ws, ss, bs);
+    uint64_t t0 = f.submission ? f.submission->t_enter : f.write.t_enter;
+    nlohmann::json j;
+    j["id"] = fmt::format("F{}", findings.size() + 1);
+    j["kind"] = f.kind;
+    j["confidence"] = f.confidence;
+    j["severity"] = f.severity;
+    j["count"] = f.count;
+    j["file"] = f.path;
+    j["conflict"] = f.conflict;
+    j["rule"] = prof ? prof->name : "generic";
+    j["message"] = f.message;
+    j["stale"] = f.stale.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.stale);
+    std::string hint;
+    if (prof) hint = prof->hint;
+    else if (f.kind == "premature-completion")
+      hint = "wait for the write's completion (its callback, future or join) before observing the file";
+    else if (f.kind == "lost-write-error")
+      hint = "propagate the helper thread's write error to the caller (check the job's result)";
+    else
+      hint = "order these operations with a lock, a join or a completion signal";
+    j["hint"] = hint;
+    j["evidence"] = f.evidence;
+    j["origin_tid"] = f.origin_tid;
+    j["write"] = event_json(f.write, logs, f.path, t0, ws);
+    j["overtaker"] = f.overtaker ? event_json(*f.overtaker, logs, f.path, t0, bs) : nlohmann::json(nullptr);
+    j["submission"] = f.submission ? event_json(*f.submission, logs, "", t0, ss) : nlohmann::json(nullptr);
+    j["acknowledgment"] =
+        f.ack ? event_json(*f.ack, logs, "", t0, st.frames(*f.ack)) : nlohmann::json(nullptr);
+    merged[key] = findings.size();
+    findings.push_back(std::move(j));
+  }
+  for (const auto& j : findings) {
+    const std::string& sev = j["severity"].get_ref<const std::string&>();
+    (sev == "error" ? errors : sev == "warning" ? warnings : note_count) += 1;
+  }
+  report["findings"] = findings;
+  report["summary"] = {{"errors", errors}, {"warnings", warnings}, {"notes", note_count},
+                       {"suppressed", suppressed}, {"processes", logs.processes().size()}};
+  return report;
+}
+
+int exit_code_for(const nlohmann::json& report, const std::string& fail_on) {
+  if (fail_on == "never") return kExitClean;
+  const auto& s = report["summary"];
+  int n = s["errors"].get<int>();
+  if (fail_on == "warning" || fail_on == "note") n += s["warnings"].get<int>();
+  if (fail_on == "note") n += s["notes"].get<int>();
+  return n ? kExitFindings : kExitClean;
+}
+
+}  // namespace aa
