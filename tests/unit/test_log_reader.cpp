@@ -222,8 +222,10 @@ TEST_CASE("reader: a chunk with a bad magic is skipped, the rest decodes") {
   }
   LogSet logs = LogSet::open({d.file("c.aalog")});
   const ProcessInfo& p = logs.processes()[0];
-  REQUIRE(p.problems.size() == 1);
+  REQUIRE(p.problems.size() == 2);
   CHECK(p.problems[0] == "chunk 2: bad magic, skipped");
+  // The skipped chunk's records are missing from its thread's sequence.
+  CHECK(p.problems[1].find("records lost (sequence gaps)") != std::string::npos);
   CHECK(p.records < r.records);
   CHECK(p.records > r.records / 2);
 }
