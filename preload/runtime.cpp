@@ -98,8 +98,9 @@ void stat_from_kstat(aa_stat& o, const struct stat& s) {
 }
 
 void stat_from_statx(aa_stat& o, const struct statx& x) {
-  o.dev = ((uint64_t)x.stx_dev_major << 8 & 0xfff00) | ((uint64_t)x.stx_dev_major << 32 & ~0xfffffffffull) |
-          (x.stx_dev_minor & 0xff) | ((uint64_t)x.stx_dev_minor << 12 & 0xffffff00000ull);
+  // glibc's makedev() encoding, so fstat and statx results compare equal.
+  uint64_t maj = x.stx_dev_major, min = x.stx_dev_minor;
+  o.dev = ((maj & 0xfffull) << 8) | ((maj & ~0xfffull) << 32) | (min & 0xffull) | ((min & ~0xffull) << 12);
   o.ino = x.stx_ino;
   o.size = (int64_t)x.stx_size;
   o.mode = x.stx_mode;

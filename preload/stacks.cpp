@@ -87,9 +87,10 @@ int stack_capture(ThreadState& ts, uint64_t* ips, int max) {
   int n = unw_backtrace(raw, want);
   ts.in_shim--;
   ts.in_unwind = 0;
-  int out = 0, i = 0;
-  while (i < n && ip_in_shim((uint64_t)raw[i])) ++i;
-  for (; i < n && out < max; ++i) ips[out++] = (uint64_t)raw[i];
+  // Our frames (interceptor, thread trampoline) say nothing about the program.
+  int out = 0;
+  for (int i = 0; i < n && out < max; ++i)
+    if (!ip_in_shim((uint64_t)raw[i])) ips[out++] = (uint64_t)raw[i];
   return out;
 }
 
