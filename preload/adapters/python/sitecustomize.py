@@ -246,6 +246,14 @@ def _install(marker_fd):
                 deliver(self, "Future.exception")
 
         def add_done_callback(self, fn):
+            # Only the program's own callbacks deliver: asyncio's internal one
+            # runs on the worker and merely forwards to the loop.
+            caller = sys._getframe(1).f_code.co_filename
+            if caller not in user_files:
+                user_files[caller] = classify(caller)
+            if user_files[caller] is None:
+                return real_add_cb(self, fn)
+
             def cb(fut):
                 deliver(fut, "Future done callback")
                 return fn(fut)
@@ -292,6 +300,7 @@ def _install(marker_fd):
                 with inside:
                     fut = real_submit(self, job, *args, **kwargs)
                 fut._aa_id = jid
+                local.last_job = jid
                 return fut
 
             cls.submit = submit
@@ -299,11 +308,32 @@ def _install(marker_fd):
         import concurrent.futures.thread as cft
         wrap_submit(cft.ThreadPoolExecutor, "ThreadPoolExecutor.submit")
 
-    # concurrent.futures (and asyncio, which uses it) may be imported later:
-    # patch right after its import instead of importing it ourselves.
+    def patch_asyncio(base_events):
+        # run_in_executor / to_thread: delivered when the loop resolves the
+        # asyncio future, just before the awaiting coroutine resumes.
+        loop_cls = base_events.BaseEventLoop
+        real_rie = loop_cls.run_in_executor
+
+        def run_in_executor(self, executor, func, *args):
+            local.last_job = 0
+            fut = real_rie(self, executor, func, *args)
+            jid = local.last_job
+            if jid:
+                def on_done(_f, jid=jid):
+                    emit({"t": "delivered", "id": jid, "api": "asyncio run_in_executor"})
+                fut.add_done_callback(on_done)
+            return fut
+
+        loop_cls.run_in_executor = run_in_executor
+
+    patches = {"concurrent.futures.thread": lambda _m: patch_futures(sys.modules["concurrent.futures"]),
+               "asyncio.base_events": patch_asyncio}
+
+    # concurrent.futures and asyncio may be imported later: patch right after
+    # their import instead of importing them ourselves (startup cost).
     class _PostImport:
         def find_spec(self, name, path=None, target=None):
-            if name != "concurrent.futures.thread":
+            if name not in patches:
                 return None
             sys.meta_path.remove(self)
             try:
@@ -317,17 +347,16 @@ def _install(marker_fd):
 
             def exec_module(module):
                 real_exec(module)
-                import concurrent.futures as cf
-                patch_futures(cf)
-                sys.meta_path[:] = [m for m in sys.meta_path if m is not self]
+                patches.pop(name)(module)
+                if not patches:
+                    sys.meta_path[:] = [m for m in sys.meta_path if m is not self]
 
             spec.loader.exec_module = exec_module
             return spec
 
-    if "concurrent.futures.thread" in sys.modules:
-        import concurrent.futures as cf
-        patch_futures(cf)
-    else:
+    for name in [n for n in patches if n in sys.modules]:
+        patches.pop(name)(sys.modules[name])
+    if patches:
         sys.meta_path.insert(0, _PostImport())
 
 
