@@ -162,6 +162,11 @@ void upsert(std::vector<T>& v, T item) {
 
 void rule_text(std::string_view text, const std::string& origin, RuleSet& into) {
   Ctx c{origin};
+  // toml++ 3.3 assumes (TOML_ASSERT_ASSUME) no NUL inside a table header: in a
+  // release build that is undefined behaviour, so refuse NUL bytes up front
+  // (TOML allows none outside strings, and none unescaped inside them).
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos)
+    c.fail(static_cast<uint32_t>(std::count(text.begin(), text.begin() + nul, '\n') + 1), "NUL byte in rule file");
   toml::table doc;
   try {
     doc = toml::parse(text, origin);

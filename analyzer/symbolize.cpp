@@ -6,6 +6,8 @@
 // serves every process that mapped the file, whatever its ASLR slide.
 // Separate debug info (/usr/lib/debug/.build-id, .debug) is found by
 // dwfl_standard_find_debuginfo.
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -52,6 +54,22 @@ std::string openable_path(const std::string& path) {
   std::string_view p = path;
   if (p.size() > kDeleted.size() && p.ends_with(kDeleted)) p.remove_suffix(kDeleted.size());
   return std::string(p);
+}
+
+// Line tables may name files relative to the CU's compilation directory
+// (rustc does: "src/fs/file.rs" under the crate's dir); reports want one
+// absolute spelling per file whichever CU the frame came from.
+std::string absolute_source(Dwfl_Line* line, const char* file) {
+  if (file[0] == '/') return file;
+  Dwarf_Die* cu = dwfl_linecu(line);
+  Dwarf_Attribute attr;
+  const char* dir = cu ? dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr)) : nullptr;
+  if (!dir || !*dir) return file;
+  std::string out(dir);
+  if (out.back() != '/') out += '/';
+  std::string_view rel(file);
+  while (rel.starts_with("./")) rel.remove_prefix(2);
+  return out + std::string(rel);
 }
 
 // One ELF file, opened lazily and kept for the Symbolizer's life.
@@ -198,7 +216,7 @@ struct Symbolizer::Impl {
       if (Dwfl_Line* line = dwfl_module_getsrc(mod.mod, addr)) {
         int lineno = 0;
         if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
-          f.file = file;
+          f.file = absolute_source(line, file);
           f.line = lineno;
         }
       }
