@@ -17,7 +17,7 @@ using nlohmann::json;
 // Layout in SVG user units; the SVG scales to the page width.
 constexpr double kWidth = 1100, kLabelW = 210, kRight = 30;
 constexpr double kTop = 34, kLaneH = 78, kBarH = 20, kAxisH = 44;
-constexpr double kMinBar = 3;  // a 2 µs call must still be visible next to a 2 ms one
+constexpr double kMinBar = 5;  // a 2 µs call must still be visible next to a 2 ms one
 
 struct Mark {
   const json* ev = nullptr;
@@ -204,7 +204,9 @@ std::string render_timeline_svg(const json& f, const std::string& dom_id) {
   };
 
   if (has_s) bar(s, "aa-submission", "submission: " + event_label(*s.ev), false);
-  bar(w, "aa-write", event_label(*w.ev), false);
+  // Below the bar: the submission arrow arrives from above and the
+  // acknowledgment (or its absence) leaves upwards.
+  bar(w, "aa-write", event_label(*w.ev), true);
   if (has_b) bar(b, "aa-overtaker", std::string(manifested ? "overtook: " : "unordered: ") + event_label(*b.ev), has_b && b.tid == w.tid);
   if (has_a) bar(a, "aa-ack", "acknowledgment: " + event_label(*a.ev), true);
 
@@ -222,15 +224,18 @@ std::string render_timeline_svg(const json& f, const std::string& dom_id) {
                                 x_of(a.t1), lane_y(a.tid) + (lane_y(a.tid) < wy ? kBarH / 2 : -kBarH / 2)),
                      dom_id);
   } else {
-    double x = x_of(w.t1);
+    // Leaves the bar's end on a slant, so it never hides under the
+    // submission arrow's head when the write bar is only a few pixels wide.
+    double x0 = std::max(x_of(w.t1), x_of(w.t0) + kMinBar) + 2, x1 = x0 + 14;
     double dir = oy < wy ? -1 : 1;
     double y0 = wy + dir * kBarH / 2, y1 = (oy == wy) ? wy + 30 : (wy + oy) / 2;
+    bool right_edge = x1 > kWidth - kRight - 140;
     o += fmt::format("<g class=\"aa-noack\"><title>no event on the origin thread happens after the write's return</title>"
-                     "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\"/>"
-                     "<path d=\"M{3:.1f},{4:.1f} l10,10 M{3:.1f},{5:.1f} l10,-10\"/>"
-                     "<text x=\"{6:.1f}\" y=\"{7:.1f}\" text-anchor=\"{8}\">no acknowledgment</text></g>\n",
-                     x, y0, y1, x - 5, y1 - 5, y1 + 5, x > kWidth - 160 ? x - 10 : x + 10, y1 + 4,
-                     x > kWidth - 160 ? "end" : "start");
+                     "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{3:.1f}\"/>"
+                     "<path d=\"M{4:.1f},{5:.1f} l10,10 M{4:.1f},{6:.1f} l10,-10\"/>"
+                     "<text x=\"{7:.1f}\" y=\"{8:.1f}\" text-anchor=\"{9}\">no acknowledgment</text></g>\n",
+                     x0, y0, x1, y1, x1 - 5, y1 - 5, y1 + 5, right_edge ? x1 - 10 : x1 + 10, y1 + 4,
+                     right_edge ? "end" : "start");
   }
 
   // The verdict in words, next to the line: how far the overtaker ran ahead.
