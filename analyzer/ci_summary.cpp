@@ -16,7 +16,10 @@ std::string str_or(const json& j, const char* key, const std::string& def = "") 
   return it != j.end() && it->is_string() ? it->get<std::string>() : def;
 }
 std::string basename(const std::string& p) { return p.substr(p.rfind('/') + 1); }
-std::string plural(int n, const char* word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
+std::string plural(int n, std::string word) {
+  if (n != 1) word += word.back() == 's' ? "es" : "s";
+  return fmt::format("{} {}", n, word);
+}
 }  // namespace
 
 std::string render_ci_summary(const json& merged, const std::string& command_line, const std::string& fail_on,

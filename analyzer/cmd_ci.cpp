@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -72,12 +73,15 @@ size_t write_delay_sites(const std::vector<CiRun>& runs, const std::string& path
   return lines.size();
 }
 
-int run_ci(const CiOptions& c, AnalyzeOptions opts) {
+int run_ci(CiOptions c, AnalyzeOptions opts) {
   if (c.command.empty())
     throw ToolError(kExitUsage, "ci: no test command given (usage: awaitaudit ci [options] -- COMMAND [ARGS...])");
   for (const auto* out : {&opts.sarif_out, &opts.junit_out, &opts.json_out, &opts.html_out}) check_output_path(*out);
   resolve_command(c.command[0]);
   std::string shim = find_shim();
+  // Absolute: test drivers (ctest, cargo) run tests in other directories, and
+  // the shim resolves a relative AWAITAUDIT_DIR against each process's cwd.
+  c.logs = std::filesystem::absolute(c.logs).lexically_normal().string();
   std::string cmdline = join_command(c.command);
   // With --json the report owns stdout; progress goes to stderr.
   FILE* progress = opts.json ? stderr : stdout;
