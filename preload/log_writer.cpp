@@ -54,31 +54,33 @@ bool map_chunk(uint64_t k, int32_t tid) {
   return true;
 }
 
-// Reserves `size` bytes for one record in the thread's chunk.  A signal
-// handler interrupting us gets its own slot: the cursor moves by CAS.
-char* reserve(ThreadState& ts, uint32_t size) {
+// Reserves `size` bytes for one record in the thread's chunk and its
+// sequence number.  A signal handler interrupting us gets its own slot: the
+// cursor only moves by CAS (only this thread and its handlers touch it).
+char* reserve(ThreadState& ts, uint32_t size, uint32_t* seq) {
   for (int attempt = 0; attempt < 8; ++attempt) {
-    uint64_t v = __atomic_load_n(&ts.pos, __ATOMIC_ACQUIRE);
+    unsigned __int128 cur = ts.cursor;  // a torn read just fails the CAS below
+    uint64_t v = (uint64_t)cur, sq = (uint64_t)(cur >> 64);
     uint32_t idx1 = (uint32_t)(v >> 32), off = (uint32_t)v;
+    char* p;
+    unsigned __int128 next;
     if (idx1 && off + size <= g_log.chunk_size) {
-      if (__atomic_compare_exchange_n(&ts.pos, &v, v + size, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        char* p = chunk_base(idx1 - 1) + off;
-        __atomic_store_n(&((aa_record*)p)->size, size, __ATOMIC_RELAXED);
-        return p;
-      }
-      continue;
+      p = chunk_base(idx1 - 1) + off;
+      next = ((unsigned __int128)(sq + 1) << 64) | (v + size);
+    } else {
+      uint64_t k = __atomic_fetch_add(&g_log.hdr->chunks_claimed, 1, __ATOMIC_ACQ_REL);
+      if (!map_chunk(k, ts.tid)) return nullptr;
+      uint32_t first = (uint32_t)sizeof(aa_chunk_header);
+      p = chunk_base(k) + first;
+      next = ((unsigned __int128)(sq + 1) << 64) | (((k + 1) << 32) | (first + size));
+      // If the CAS fails (a nested record switched chunks meanwhile) chunk k
+      // stays empty, which readers accept.
     }
-    uint64_t k = __atomic_fetch_add(&g_log.hdr->chunks_claimed, 1, __ATOMIC_ACQ_REL);
-    if (!map_chunk(k, ts.tid)) return nullptr;
-    uint32_t first = (uint32_t)sizeof(aa_chunk_header);
-    uint64_t nv = ((k + 1) << 32) | (first + size);
-    if (__atomic_compare_exchange_n(&ts.pos, &v, nv, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-      char* p = chunk_base(k) + first;
+    if (__sync_bool_compare_and_swap(&ts.cursor, cur, next)) {
       __atomic_store_n(&((aa_record*)p)->size, size, __ATOMIC_RELAXED);
+      *seq = (uint32_t)sq;
       return p;
     }
-    // A nested record (signal handler) switched chunks meanwhile; chunk k
-    // stays empty, which readers accept.
   }
   return nullptr;
 }
@@ -236,7 +238,8 @@ void log_emit(ThreadState& ts, const RecordSpec& r) {
   }
   size_t size = fixed + (r.path ? plen + 1 : 0) + (r.path2 ? p2len + 1 : 0) + dlen;
   size = (size + 7) & ~size_t(7);
-  char* p = reserve(ts, (uint32_t)size);
+  uint32_t seq;
+  char* p = reserve(ts, (uint32_t)size, &seq);
   if (!p) return;
   auto* rec = (aa_record*)p;
   rec->tid = ts.tid;
@@ -245,7 +248,7 @@ void log_emit(ThreadState& ts, const RecordSpec& r) {
   rec->t_exit = r.t_exit;
   rec->ret = r.ret;
   rec->err = r.err;
-  rec->seq = __atomic_fetch_add(&ts.seq, 1, __ATOMIC_RELAXED);
+  rec->seq = seq;
   for (int i = 0; i < 6; ++i) rec->a[i] = r.a[i];
   char* q = p + sizeof(aa_record);
   if (r.st) { memcpy(q, r.st, sizeof(aa_stat)); q += sizeof(aa_stat); flags |= AA_F_STAT; }

@@ -80,8 +80,7 @@ void resolve_all_reals() {
 
 void thread_reset(ThreadState& ts) {
   ts.tid = (int32_t)AA_RAW(gettid);
-  __atomic_store_n(&ts.pos, 0, __ATOMIC_RELAXED);
-  __atomic_store_n(&ts.seq, 0, __ATOMIC_RELAXED);
+  ts.cursor = 0;
   ts.rng_seeded = 0;
   ts.in_unwind = 0;
   __atomic_store_n(&ts.gen, __atomic_load_n(&g_gen, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);

@@ -36,8 +36,10 @@ bool exe_excluded(const char* exe);  // AWAITAUDIT_EXCLUDE globs
 struct ThreadState {
   uint32_t gen;        // == g_gen when valid; a fork child bumps g_gen
   int32_t tid;
-  uint64_t pos;        // atomic: (chunk index + 1) << 32 | offset in chunk; 0 = none
-  uint32_t seq;        // atomic: per-thread record counter
+  // Where this thread's next record goes, and its sequence number, moved
+  // together by one 16-byte CAS so records nested by a signal handler still
+  // get sequence numbers in file order.  pos = (chunk index + 1) << 32 | offset.
+  alignas(16) unsigned __int128 cursor;
   uint32_t spawn_id;   // 0 = main thread; pthread_create order otherwise
   uint64_t rng;        // perturbation PRNG state
   uint8_t in_shim;     // shim's own work: interceptors pass straight through
