@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -59,6 +60,31 @@ void check_wording(const Ctx& c, uint32_t line, std::string_view w) {
     std::string_view name = w.substr(open + 1, close - open - 1);
     if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown))
       c.fail(line, fmt::format("unknown placeholder '{{{}}}' in wording (known: op, file, write, tid, origin_tid)", name));
+  }
+}
+
+// toml++ 3.3 calls its key parser on whatever follows `[` / `[[` in a table
+// header and only asserts that it starts a key; in a release build that is
+// undefined behaviour (fuzz_rules found it with "[ %o]").  Check header
+// starts ourselves.  Cost: a line inside a multi-line string or a nested
+// array that starts with such a bracket is refused too; rule files need neither.
+void check_table_headers(const Ctx& c, std::string_view text) {
+  auto key_start = [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '"' || ch == '\'' ||
+           ch == ']';
+  };
+  uint32_t line = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = std::min(text.find('\n', pos), text.size());
+    std::string_view l = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line;
+    size_t i = l.find_first_not_of(" \t");
+    if (i == std::string_view::npos || l[i] != '[') continue;
+    ++i;
+    if (i < l.size() && l[i] == '[') ++i;
+    while (i < l.size() && (l[i] == ' ' || l[i] == '\t')) ++i;
+    if (i >= l.size() || !key_start(l[i])) c.fail(line, "table header must start with a key: [name] or [[name]]");
   }
 }
 
@@ -167,6 +193,7 @@ void rule_text(std::string_view text, const std::string& origin, RuleSet& into) 
   // (TOML allows none outside strings, and none unescaped inside them).
   if (size_t nul = text.find('\0'); nul != std::string_view::npos)
     c.fail(static_cast<uint32_t>(std::count(text.begin(), text.begin() + nul, '\n') + 1), "NUL byte in rule file");
+  check_table_headers(c, text);
   toml::table doc;
   try {
     doc = toml::parse(text, origin);

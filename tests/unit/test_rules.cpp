@@ -234,6 +234,11 @@ TEST_CASE("bad rule files: one error naming file and line") {
   CHECK(rule_error("runtime = \"r\"\nprofile = 3\n") == "bad.toml:2: 'profile' must be an array of tables ([[profile]])");
   // A NUL in a table header trips an assumption inside toml++ 3.3 (found by fuzz_rules): refused first.
   CHECK(rule_error(std::string("runtime = \"r\"\n\n[[\0rofile]]\n", 26)) == "bad.toml:3: NUL byte in rule file");
+  // So does a table header not starting with a key ("[ %o[profile]]", fuzz_rules), and a newline after "[[".
+  CHECK(rule_error("runtime = \"r\"\n[ %o[profile]]\n") ==
+        "bad.toml:2: table header must start with a key: [name] or [[name]]");
+  CHECK(rule_error("runtime = \"r\"\n\n[[\n") == "bad.toml:3: table header must start with a key: [name] or [[name]]");
+  CHECK(rule_error("runtime = \"r\"\n[[ profile ]]\nname = \"p\"\nwrite_frames = [\"x\"]\nhint = \"h\"\n") == "");
   // TOML syntax errors keep toml++'s description and its line.
   CHECK(rule_error("a = \"b\"\n\nc = [1, \n").starts_with("bad.toml:3: "));
   CHECK(rule_error("runtime = \"r\"\n[[profile]]\nname = \"ok\"\nwrite_frames = [\"x\"]\nhint = \"h\"\n") == "");
