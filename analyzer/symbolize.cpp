@@ -212,7 +212,7 @@ struct Symbolizer::Impl {
       GElf_Off off = 0;
       GElf_Sym sym;
       if (const char* name = dwfl_module_addrinfo(mod.mod, addr, &off, &sym, nullptr, nullptr, nullptr))
-        f.function = demangle(name);
+        f.function = demangle(std::string_view(name).substr(0, std::string_view(name).find('@')));  // drop "@@GLIBC_2.34"
       if (Dwfl_Line* line = dwfl_module_getsrc(mod.mod, addr)) {
         int lineno = 0;
         if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {

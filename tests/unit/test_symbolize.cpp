@@ -99,6 +99,10 @@ TEST_CASE("libc frames: dynsym name, module path and bias of a shared object") {
   CHECK(f.module.find("libc.so") != std::string::npos);
   CHECK(f.function.find("fsync") != std::string::npos);
   CHECK(f.module_offset == ip - loader_bias_of(w));
+  // Versioned dynsym names lose their "@@GLIBC_x" suffix.
+  void* start = dlsym(RTLD_DEFAULT, "__libc_start_main");
+  REQUIRE(start);
+  CHECK(sym.resolve(self_maps(), reinterpret_cast<uint64_t>(start)).function == "__libc_start_main");
 }
 
 TEST_CASE("resolve_all looks up every frame but the first at ip-1") {
