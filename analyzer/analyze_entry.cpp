@@ -10,6 +10,7 @@
 #include "exit_codes.h"
 #include "findings.h"
 #include "log_reader.h"
+#include "markers.h"
 #include "report_html.h"
 #include "report_json.h"
 #include "report_junit.h"
@@ -41,13 +42,14 @@ int run_analysis(const AnalyzeOptions& opts) {
   RuleSet rules = RuleSet::load(opts.rule_files, opts.suppressions);
   LogSet logs = LogSet::open(opts.inputs);
   Pipeline pipe(logs.processes(), rules, opts.show_latent);
-  logs.for_each([&](const Event& e) { pipe.feed(e); });
+  MarkerAnalysis marks(logs.processes());  // runtime adapters' request/delivery markers
+  logs.for_each([&](const Event& e) { pipe.feed(e); marks.feed(e); });
   pipe.finish();
 
   ReportInput in;
   in.logs = &logs;
   in.rules = &rules;
-  in.raw = pipe.findings();
+  in.raw = marks.refine(pipe.findings());
   in.notes = pipe.notes();
   in.show_latent = opts.show_latent;
   nlohmann::json report = build_report(std::move(in));

@@ -44,6 +44,9 @@ struct RawFinding {
   std::string stale;       // what B saw that misses W ("" when nothing)
   std::string evidence;
   uint64_t count = 1;
+  // User frames from runtime adapter markers (JS/Python lines), shown before
+  // the native stack; filled by MarkerAnalysis::refine (markers.h).
+  std::vector<Frame> write_user, overtaker_user;
 };
 
 // The conflict rule for an event kind: the RuleSet's table, or a built-in

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters_env.h"
 #include "analyze_entry.h"
 #include "analyze_options_cli.h"
 #include "ci_runner.h"
@@ -25,6 +26,7 @@ struct RunOptions {
   std::string stacks;  // "" = off; "1" = shim default depth; N = depth
   std::string delay, delay_prob, delay_seed, delay_sites;
   bool no_analyze = false;
+  bool no_adapters = false;
   AnalyzeOptions analyze;
 };
 
@@ -44,6 +46,7 @@ int run_run(RunOptions& o) {
       {"AWAITAUDIT_DIR", dir},           {"AWAITAUDIT_STACKS", o.stacks},
       {"AWAITAUDIT_DELAY", o.delay},     {"AWAITAUDIT_DELAY_PROB", o.delay_prob},
       {"AWAITAUDIT_DELAY_SEED", o.delay_seed}, {"AWAITAUDIT_DELAY_SITES", o.delay_sites}};
+  add_adapter_env(env, !o.no_adapters);
   CommandResult res = run_under_shim(o.command, shim, env);
   std::fprintf(stderr, "awaitaudit: logs in %s\n", dir.c_str());
   if (o.no_analyze) return res.exit_code;
@@ -64,6 +67,7 @@ void setup_run(CLI::App& sub, int& exit_code) {
   sub.add_option("--delay-seed", o.delay_seed, "seed for the delay decisions");
   sub.add_option("--delay-sites", o.delay_sites, "delay only writes from the call sites in FILE (from --delay-sites-out)");
   sub.add_flag("--no-analyze", o.no_analyze, "only run and log; analyse later with `awaitaudit analyze DIR`");
+  sub.add_flag("--no-adapters", o.no_adapters, "do not load the Node.js/Python runtime adapters");
   add_analyze_options(sub, o.analyze);
   sub.add_option("command", o.command, "the command and its arguments, after --");
   sub.callback([&exit_code] { exit_code = run_run(o); });

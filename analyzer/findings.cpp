@@ -107,6 +107,8 @@ nlohmann::json build_report(ReportInput in) {
     if (f.confidence == "latent" && !in.show_latent) continue;
     auto ws = st.frames(f.write);
     auto bs = f.overtaker ? st.frames(*f.overtaker) : std::vector<Frame>{};
+    ws.insert(ws.begin(), f.write_user.begin(), f.write_user.end());  // adapter (JS/Python) frames first
+    bs.insert(bs.begin(), f.overtaker_user.begin(), f.overtaker_user.end());
     auto ss = f.submission ? st.frames(*f.submission) : std::vector<Frame>{};
     if (rules.suppressed(suppression_kind(f.kind), f.path, {&ws, &bs, &ss})) {
       suppressed += int(f.count);
