@@ -17,7 +17,7 @@ using nlohmann::json;
 // Layout in SVG user units; the SVG scales to the page width.
 constexpr double kWidth = 1100, kLabelW = 210, kRight = 30;
 constexpr double kTop = 34, kLaneH = 78, kBarH = 20, kAxisH = 44;
-constexpr double kMinBar = 5;  // a 2 µs call must still be visible next to a 2 ms one
+constexpr double kMinBar = 6;  // a 2 µs call must still be visible next to a 2 ms one
 
 struct Mark {
   const json* ev = nullptr;

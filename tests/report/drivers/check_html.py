@@ -27,20 +27,21 @@ def pixel_checks(png, expect_bars):
     w, h, rows = read_png(png)
     colours = set()
     amber = red = nonwhite = 0
-    for row in rows[::2]:
-        for px in row[::2]:
+    for row in rows:
+        for px in row:
             colours.add(px)
             nonwhite += px != (255, 255, 255)
             amber += near(px, (245, 158, 11))
             red += near(px, (220, 38, 38))
-    sampled = len(rows[::2]) * len(rows[0][::2])
+    sampled = w * h
     print(f"screenshot {w}x{h}: {len(colours)} colours, {100.0 * nonwhite / sampled:.1f}% non-white, "
-          f"amber {amber}, red {red} (sampled every 2nd pixel)")
+          f"amber {amber} px, red {red} px")
     check(len(colours) >= 50, f"screenshot is not blank ({len(colours)} distinct colours)")
     check(nonwhite > sampled * 0.03, "screenshot has drawn content (>3% non-white)")
     if expect_bars:
-        check(amber >= 100, f"the write bar is painted (amber pixels: {amber})")
-        check(red >= 50, f"the overtaker bar / overtake line is painted (red pixels: {red})")
+        # A 2 µs write in a 2 ms window is drawn at the minimum width (6 x 20 px).
+        check(amber >= 60, f"the write bar is painted (amber pixels: {amber})")
+        check(red >= 60, f"the overtaker bar / overtake line is painted (red pixels: {red})")
 
 
 def no_injection(dom, raw):
@@ -197,7 +198,7 @@ def main():
     ap.add_argument("--delay", default="2ms")
     ap.add_argument("--twin", action="store_true")
     ap.add_argument("--overtaker-ops", default="statx,stat,fstat,newfstatat")
-    ap.add_argument("--size", default="1200,900")
+    ap.add_argument("--size", default="1200,1400", help="window for real runs: tall enough for the first timeline")
     ap.add_argument("--keep", help="directory to keep report.html/report.png in")
     a = ap.parse_args()
     if a.subject and not os.path.exists(a.subject):
