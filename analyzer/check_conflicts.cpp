@@ -7,34 +7,36 @@
 
 namespace aa {
 namespace {
-constexpr size_t kWritesPerFile = 64;   // window of writes a later op is compared with
+constexpr size_t kWritesPerFile = 16;   // window of writes a later op is compared with
+constexpr size_t kUnackedPerOrigin = 256;  // handed-off writes still waiting for an acknowledgment
+// A write leaves the window once a later op starts this long after it
+// returned and it is acknowledged (or was not handed off): only latent
+// findings could still pair with it, and memory must not follow the log.
+constexpr uint64_t kSettledNs = 1'000'000ull;
+constexpr uint64_t kStaleNs = 1'000'000'000ull;  // even unacknowledged ones, after 1 s
 constexpr size_t kRecentPerFile = 16;   // window of ops a later write is compared with
 constexpr uint64_t kIdleNs = 10'000'000'000ull;  // file state dropped after 10 s without events
 
 // The defaults of rules/conflicts.toml, used when no table was loaded.
 const std::vector<ConflictRule>& builtin_conflicts() {
   static const std::vector<ConflictRule> table = {
-      {"stat", {AA_STAT, AA_FSTAT, AA_STATX}, "error", "{op} on {file} overtook {write}"},
+      {"stat", {AA_STAT, AA_FSTAT, AA_STATX}, "error", "{op} on {file} overtook {write} handed to tid {tid}"},
       {"read", {AA_READ, AA_PREAD, AA_READV, AA_PREADV, AA_COPY_FILE_RANGE, AA_SENDFILE}, "error",
-       "{op} on {file} overtook {write}"},
-      {"fsync", {AA_FSYNC, AA_FDATASYNC, AA_SYNC_FILE_RANGE, AA_SYNCFS}, "error", "{op} on {file} overtook {write}"},
-      {"rename", {AA_RENAME}, "error", "{op} of {file} overtook {write}"},
-      {"link", {AA_LINK}, "error", "{op} of {file} overtook {write}"},
-      {"unlink", {AA_UNLINK}, "error", "{op} of {file} overtook {write}"},
-      {"last-close", {AA_CLOSE}, "warning", "last close of {file} overtook {write}"},
+       "{op} on {file} overtook {write} handed to tid {tid}"},
+      {"fsync", {AA_FSYNC, AA_FDATASYNC, AA_SYNC_FILE_RANGE, AA_SYNCFS}, "error", "{op} on {file} overtook {write} handed to tid {tid}"},
+      {"rename", {AA_RENAME}, "error", "{op} of {file} overtook {write} handed to tid {tid}"},
+      {"link", {AA_LINK}, "error", "{op} of {file} overtook {write} handed to tid {tid}"},
+      {"unlink", {AA_UNLINK}, "error", "{op} of {file} overtook {write} handed to tid {tid}"},
+      {"last-close", {AA_CLOSE}, "warning", "last {op} of {file} by tid {origin_tid} came before {write} (tid {tid}) finished"},
       {"write", {AA_WRITE, AA_PWRITE, AA_WRITEV, AA_PWRITEV, AA_FTRUNCATE, AA_TRUNCATE, AA_FALLOCATE},
-       "error", "{op} on {file} overtook {write}"},
-      {"exec", {AA_EXECVE}, "error", "execve of {file} overtook {write}"},
-      {"exit", {AA_EXIT}, "warning", "process exit overtook {write} on {file}"},
+       "error", "{op} on {file} overtook {write} handed to tid {tid}"},
+      {"exec", {AA_EXECVE}, "error", "{op} of {file} overtook {write} handed to tid {tid}"},
+      {"exit", {AA_EXIT}, "warning", "process exit overtook {write} to {file} handed to tid {tid}"},
   };
   return table;
 }
-const ConflictRule kOpenRule{"open", {AA_OPEN}, "error", "{op} of {file} overtook {write}"};
+const ConflictRule kOpenRule{"open", {AA_OPEN}, "error", "{op} of {file} overtook {write} handed to tid {tid}"};
 
-bool data_kind(aa_kind k) {
-  auto c = kind_class(k);
-  return c == AA_CLASS_READ || c == AA_CLASS_WRITE;
-}
 bool overlaps(const Touch& a, const Touch& b) {
   if (a.created || b.created || a.len < 0 || b.len < 0) return true;
   int64_t ae = a.off + std::max<int64_t>(a.len, 1), be = b.off + std::max<int64_t>(b.len, 1);
@@ -81,14 +83,36 @@ void Checker::emit(RawFinding f, const Pending& w) {
 
 void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, const ClockSnap& bsnap,
                    const ConflictRule* rule, bool b_first) {
-  if (x == w.t) return;  // program order on the writing thread
-  bool overlap_needed = data_kind(b.kind);
-  if (overlap_needed && !overlaps(w.touch, bt)) return;
+  if (x == w.t) return;            // program order on the writing thread
+  if (bsnap.knows(w.ret)) return;  // the write's return happens-before B: ordered
+  auto bc = kind_class(b.kind);
+  if ((bc == AA_CLASS_READ || bc == AA_CLASS_WRITE) && !overlaps(w.touch, bt)) return;
   if (b.kind == AA_CLOSE && !bt.last_close) return;
   if (b.kind == AA_OPEN && !(w.touch.created && b.ret < 0)) return;
-  if (bsnap.knows(w.ret)) return;  // the write's return happens-before B: ordered
+  bool premature = w.offloaded() && bsnap.knows(w.sub->by);
+  bool manifested = b.t_enter < w.w.t_exit;
+  if (!premature) {
+    // Two racing writes meet twice (each as the other's B): keep the later-as-B side.
+    if (b_first && bt.write) return;
+    if (w.snap.knows(Epoch{bsnap.self, bsnap.self_epoch})) return;  // B happens-before W
+  }
+  if (!manifested && !latent_) return;
+  const char* kind = premature ? "premature-completion" : "file-race";
+  const char* confidence = manifested ? "manifested" : "latent";
+  // Deduplicate before building anything: kind, confidence, the call sites
+  // (stack ids) and, without stacks, the op kinds and the file.
+  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", kind, confidence, w.w.proc, w.w.stack_id, b.stack_id,
+                                int(w.w.kind), int(b.kind), rule->name);
+  if (!w.w.stack_id && !b.stack_id) key += fmt::format("|{}", w.touch.file);
+  auto [it, fresh] = dedup_.try_emplace(std::move(key), findings_.size());
+  if (!fresh) {
+    ++findings_[it->second].count;
+    return;
+  }
   const FileInfo& fi = files_.file(w.touch.file);
   RawFinding f;
+  f.kind = kind;
+  f.confidence = confidence;
   f.file = w.touch.file;
   f.path = fi.path;
   f.write = w.w;
@@ -96,11 +120,7 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   f.conflict = rule->name;
   f.wording = rule->wording;
   f.ack = w.ack;
-  if (w.offloaded() && bsnap.knows(w.sub->by)) {
-    bool manifested = b.t_enter < w.w.t_exit;
-    if (!manifested && !latent_) return;
-    f.kind = "premature-completion";
-    f.confidence = manifested ? "manifested" : "latent";
+  if (premature) {
     f.severity = manifested ? (rule->severity.empty() ? "error" : rule->severity) : "warning";
     if (f.severity == "error" && !manifested) f.severity = "warning";
     f.submission = w.sub->event;
@@ -112,20 +132,15 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
         kind_name(w.sub->event.kind), w.sub->event.tid, kind_name(b.kind), us(b.t_enter, w.sub->event.t_enter),
         manifested ? "before" : "after", kind_name(b.kind));
   } else {
-    if (b_first) return;  // races are reported from the later operation's side only
-    if (w.snap.knows(Epoch{bsnap.self, bsnap.self_epoch})) return;  // B happens-before W
-    if (w.offloaded()) return;  // B does not follow W's submission: an older iteration, not a race
-    f.kind = "file-race";
-    f.confidence = b.t_enter < w.w.t_exit ? "manifested" : "latent";
-    if (!latent_ && f.confidence == "latent") return;
     f.severity = "warning";
     f.origin_tid = w.w.tid;
     f.evidence = fmt::format("no happens-before edge between tid {} and tid {} in either direction", w.w.tid, b.tid);
   }
   std::string wd = describe_write(w.w, w.touch);
-  f.message = fill(fill(fill(f.wording, "{op}", kind_name(b.kind)), "{file}", f.path), "{write}", wd);
-  if (f.kind == "premature-completion") f.message += fmt::format(" handed to tid {}", w.w.tid);
-  emit(std::move(f), w);
+  f.message = fill(fill(fill(fill(fill(f.wording, "{op}", kind_name(b.kind)), "{file}", f.path), "{write}", wd),
+                        "{origin_tid}", std::to_string(f.origin_tid)),
+                   "{tid}", std::to_string(w.w.tid));
+  findings_.push_back(std::move(f));
 }
 
 void Checker::conflict(const Event& e, const Touch& t, uint32_t x) {
@@ -137,15 +152,26 @@ void Checker::conflict(const Event& e, const Touch& t, uint32_t x) {
   b.off = t.off;
   b.len = t.len;
   ClockSnap snap = hb_.snapshot(x);
-  for (auto& w : fs.writes) {
-    pair(*w, b, t, x, snap, rule, false);
+  auto bc = kind_class(e.kind);
+  bool observes_success =
+      e.ret >= 0 && (bc == AA_CLASS_SYNCFILE || bc == AA_CLASS_STAT || e.kind == AA_CLOSE);
+  for (size_t i = 0; i < fs.writes.size();) {
+    Pending& w = *fs.writes[i];
+    pair(w, b, t, x, snap, rule, false);
     // A later successful fsync/close/stat that follows a failed offloaded
     // write: the program went on as if it had worked.
-    if (w->failed && !w->lost_reported && w->offloaded() && x != w->t && snap.knows(w->sub->by) && e.ret >= 0 &&
-        (kind_class(e.kind) == AA_CLASS_SYNCFILE || kind_class(e.kind) == AA_CLASS_STAT || e.kind == AA_CLOSE))
-      lost(*w, &b);
+    if (w.failed && observes_success && !w.lost_reported && w.offloaded() && x != w.t && snap.knows(w.sub->by))
+      lost(w, &b);
+    bool settled = (w.ack || !w.offloaded()) && e.t_enter > w.w.t_exit + kSettledNs;
+    if (settled || e.t_enter > w.w.t_exit + kStaleNs) {
+      w.unlisted = true;
+      if (!w.offloaded() || w.ack) release_pins(w);
+      fs.writes.erase(fs.writes.begin() + long(i));
+    } else {
+      ++i;
+    }
   }
-  if (e.kind == AA_OPEN) return;
+  if (e.kind == AA_OPEN && e.ret >= 0) return;  // only a failed open can miss a create
   fs.recent.push_back(Recent{b, t, x, snap, rule});
   if (fs.recent.size() > kRecentPerFile) fs.recent.pop_front();
 }
@@ -174,7 +200,17 @@ void Checker::write(const Event& e, const Touch& t, uint32_t x, const Submission
   hb_.pin(x);
   if (p->offloaded()) {
     hb_.pin(p->sub->by.t);
-    unacked_[p->sub->by.t].push_back(p);
+    auto& un = unacked_[p->sub->by.t];
+    if (un.size() >= kUnackedPerOrigin) {
+      // Never acknowledged as far as we can see: settle it now.
+      auto old = un.front();
+      un.erase(un.begin());
+      if (old->failed && !old->lost_reported) lost(*old, nullptr);
+      old->ack = EvCopy{};  // treated as acknowledged from here on
+      if (old->unlisted) release_pins(*old);
+      ++dropped_;
+    }
+    un.push_back(p);
   }
   fs.writes.push_back(p);
   if (fs.writes.size() > kWritesPerFile) {

@@ -421,6 +421,11 @@ FileEffects FileModel::apply(const Event& e) {
       fork_cwd_[int32_t(e.ret)] = procs_[pr].cwd;
       break;
     }
+    case AA_SPAWN: {
+      auto it = path_to_file_.find(resolve(pr, kAtFdCwd, e.path));
+      if (it != path_to_file_.end()) { Touch t; t.file = it->second; fx.add(t); }
+      break;
+    }
     case AA_EXECVE: {
       std::string abs = resolve(pr, kAtFdCwd, e.path);
       FdTable kept;
