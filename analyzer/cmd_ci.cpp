@@ -13,6 +13,7 @@
 #include <iostream>
 #include <set>
 
+#include "adapters_env.h"
 #include "analyze_entry.h"
 #include "analyze_options_cli.h"
 #include "ci_analyze.h"
@@ -41,6 +42,7 @@ struct CiOptions {
   std::vector<std::string> exclude;
   bool default_exclude = true;
   std::string stacks = "32";
+  bool adapters = true;  // load the Node.js/Python runtime adapters (adapters_env.h)
 };
 
 std::string join_command(const std::vector<std::string>& argv) {
@@ -59,13 +61,22 @@ std::string exclude_list(const CiOptions& c) {
   return list;
 }
 
+// The shim reads "<module path> <hex offset>" lines; the analysis may write
+// "<module path>+0x<offset>".  Accept both, emit the shim's form.
+std::string shim_site_line(const std::string& line) {
+  if (line.find_first_of(" \t") != std::string::npos) return line;
+  auto plus = line.rfind("+0x");
+  if (plus == std::string::npos) return line;
+  return line.substr(0, plus) + " " + line.substr(plus + 1);
+}
+
 // Union of the delay-site lines of every run so far, written for the shim.
 size_t write_delay_sites(const std::vector<CiRun>& runs, const std::string& path) {
   std::set<std::string> lines;
   for (const auto& r : runs) {
     std::ifstream in(r.log_dir + "/delay-sites.txt");
     for (std::string line; std::getline(in, line);)
-      if (!line.empty() && line[0] != '#') lines.insert(line);
+      if (!line.empty() && line[0] != '#') lines.insert(shim_site_line(line));
   }
   std::string text;
   for (const auto& l : lines) text += l + "\n";
@@ -91,6 +102,7 @@ int run_ci(CiOptions c, AnalyzeOptions opts) {
       {"AWAITAUDIT_STACKS", std::getenv("AWAITAUDIT_STACKS") ? std::getenv("AWAITAUDIT_STACKS") : c.stacks},
       {"AWAITAUDIT_DELAY", ""}, {"AWAITAUDIT_DELAY_PROB", ""}, {"AWAITAUDIT_DELAY_SEED", ""},
       {"AWAITAUDIT_DELAY_SITES", ""}, {"AWAITAUDIT_OFF", ""}};
+  add_adapter_env(base_env, c.adapters);
 
   std::vector<CiRun> runs;
   auto do_run = [&](const std::string& label, RunRole role, std::map<std::string, std::string> extra) {
@@ -192,6 +204,7 @@ void setup_ci(CLI::App& sub, int& exit_code) {
   sub.add_option("--delay-prob", c.seed_delay_prob, "probability of delaying a write in --seeds runs")
       ->check(CLI::Range(0.0, 1.0))
       ->default_str("0.5");
+  sub.add_flag_callback("--no-adapters", [] { c.adapters = false; }, "do not load the Node.js/Python runtime adapters");
   sub.add_flag_callback("--no-confirm", [] { c.confirm = false; }, "skip the confirmation run for latent suspects");
   sub.add_option("--confirm-rounds", c.confirm_rounds, "confirmation runs at most (new suspects start another)")
       ->check(CLI::Range(1, 10))
