@@ -29,10 +29,16 @@ std::string basename_of(const std::string& p) {
   return slash == std::string::npos ? p : p.substr(slash + 1);
 }
 
+// Flow events bind to the slice that encloses them on their thread
+// (Perfetto's JSON importer and chrome://tracing both do so).  At exactly
+// the slice's start the binding would depend on how the viewer orders
+// equal timestamps, so flow ends sit 1 ns inside their slice.
+constexpr uint64_t kFlowInset = 1;
+
 // A release that later acquires pair with: where the flow arrow starts.
 struct Release {
   int32_t pid = 0, tid = 0;
-  uint64_t ts = 0;         // the release slice's t_enter: flow events bind to the slice starting there
+  uint64_t ts = 0;         // the release slice's t_enter
   const char* cat = "";
 };
 
@@ -68,8 +74,10 @@ class TraceWriter {
     uint64_t d = t > base_ ? t - base_ : 0;
     return fmt::format("{}.{:03}", d / 1000, d % 1000);
   }
+  // At least 2 ns, so a flow event placed 1 ns after the start lies strictly
+  // inside the slice (see kFlowInset).
   std::string dur(uint64_t t0, uint64_t t1) const {
-    uint64_t d = t1 > t0 ? t1 - t0 : 0;
+    uint64_t d = t1 > t0 + 2 ? t1 - t0 : 2;
     return fmt::format("{}.{:03}", d / 1000, d % 1000);
   }
 
@@ -270,9 +278,9 @@ class Exporter {
     uint64_t id = ++stats.flows;
     std::string name = jstr(what_name(w));
     w_.event(fmt::format("\"ph\":\"s\",\"cat\":\"{}\",\"name\":{},\"id\":{},\"ts\":{},\"pid\":{},\"tid\":{}", r.cat, name,
-                         id, w_.ts(r.ts), r.pid, r.tid));
+                         id, w_.ts(r.ts + kFlowInset), r.pid, r.tid));
     w_.event(fmt::format("\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"{}\",\"name\":{},\"id\":{},\"ts\":{},\"pid\":{},\"tid\":{}",
-                         cat, name, id, w_.ts(ev.t_enter), ev.pid, ev.tid));
+                         cat, name, id, w_.ts(ev.t_enter + kFlowInset), ev.pid, ev.tid));
   }
 
   void handoffs(const Event& ev, const char* cat) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """`awaitaudit export --perfetto` on a real run under the shim: the trace
 parses, every slice has ph/ts/pid/tid, every flow start has exactly one
-finish, flows bind to slices (same pid/tid/ts, as chrome://tracing and
-Perfetto match them), slices on a thread nest or are disjoint, and the
+finish, flow ends lie strictly inside a slice of their thread (Perfetto and
+chrome://tracing bind them to the enclosing slice), slices on a thread nest or are disjoint, and the
 handoffs of the subject (thread start, condvar) are there.  Findings become
 instant events: from --findings FILE, and from the analysis when it runs."""
 import argparse
@@ -27,7 +27,12 @@ def validate(path):
     missing = [e for e in evs if e.get("ph") != "M" and not all(k in e for k in ("ph", "ts", "pid", "tid"))]
     check(not missing, f"every non-metadata event has ph/ts/pid/tid ({len(missing)} lack one)")
     check(all("dur" in e and e["dur"] >= 0 and "name" in e for e in slices), f"every slice has name and dur >= 0 ({len(slices)} slices)")
-    starts = {(e["pid"], e["tid"], e["ts"]) for e in slices}
+    by_thread = collections.defaultdict(list)
+    for e in slices:
+        by_thread[(e["pid"], e["tid"])].append((e["ts"], e["ts"] + e["dur"]))
+
+    def enclosed(x):  # strictly inside a slice of its thread: no tie for the viewer to break
+        return any(a < x["ts"] < b for a, b in by_thread[(x["pid"], x["tid"])])
     flows = collections.defaultdict(list)
     for e in evs:
         if e.get("ph") in ("s", "f"):
@@ -35,8 +40,8 @@ def validate(path):
     bad = [i for i, fl in flows.items() if sorted(x["ph"] for x in fl) != ["f", "s"]
            or len({(x["cat"], x["name"]) for x in fl}) != 1]
     check(not bad, f"every flow id has one start and one finish with the same cat/name ({len(flows)} flows)")
-    unbound = [x for fl in flows.values() for x in fl if (x["pid"], x["tid"], x["ts"]) not in starts]
-    check(not unbound, f"every flow end binds to a slice starting at its ts on its thread ({len(unbound)} do not)")
+    unbound = [x for fl in flows.values() for x in fl if not enclosed(x)]
+    check(not unbound, f"every flow end lies strictly inside a slice of its thread ({len(unbound)} do not)")
     check(all(x.get("bp") == "e" for fl in flows.values() for x in fl if x["ph"] == "f"), "flow finishes bind to the enclosing slice (bp=e)")
     # Nesting: per thread, sorted by start, a slice must end before the
     # enclosing one does (the viewers drop partially overlapping slices).
