@@ -13,10 +13,11 @@ and check the shape of the offloaded I/O:
     back: a release on one thread (futex wake, cond signal/broadcast, sem post,
     mutex unlock, eventfd/pipe write) and a later acquire of the same object
     on the other (futex wait return, cond wait, sem wait, mutex lock, channel
-    read); --handoff lists the kinds required (e.g. futex).
+    read); --handoff-to/--handoff-from name the families required.
 
 usage: check_dump.py --aa BIN --shim SO [--need TOOL] [--env K=V]
-                     [--stat-on helper|origin] [--handoff KIND ...] -- CMD..."""
+                     [--stat-on helper|origin] [--handoff-to FAMILY ...]
+                     [--handoff-from FAMILY ...] -- CMD..."""
 import argparse
 import collections
 import glob
@@ -42,8 +43,10 @@ def parse():
     ap.add_argument("--need", action="append", default=[])
     ap.add_argument("--env", action="append", default=[])
     ap.add_argument("--stat-on", choices=["helper", "origin"])
-    ap.add_argument("--handoff", action="append", default=[],
-                    help="sync family required in both directions: futex|cond|sem|mutex|channel|any")
+    ap.add_argument("--handoff-to", action="append", default=[],
+                    help="sync family required origin->writer: futex|cond|sem|mutex|channel|any")
+    ap.add_argument("--handoff-from", action="append", default=[],
+                    help="sync family required writer->origin")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     if a.cmd and a.cmd[0] == "--":
@@ -133,14 +136,12 @@ def main():
     verdicts = []
     for pid, recs in by_pid.items():
         recs.sort(key=lambda r: (r["t_enter"], r["t_exit"]))
-        fd_path, channel_fds, creator = {}, {}, {}
+        fd_path, channel_fds = {}, {}
         writes, stats = [], []
         for r in recs:
             k, args, path = r["kind"], r.get("args", {}), r.get("path", "")
             if k == "open" and r["ret"] >= 0:
                 fd_path[r["ret"]] = path
-                if path.startswith(scratch) and path not in creator:
-                    creator[path] = r["tid"]
             elif k == "close":
                 fd_path.pop(args.get("fd"), None)
                 channel_fds.pop(args.get("fd"), None)
@@ -155,10 +156,10 @@ def main():
                 if target.startswith(scratch):
                     stats.append((r, target))
         if writes:
-            verdicts.append((pid, recs, writes, stats, creator, channel_fds))
+            verdicts.append((pid, recs, writes, stats, channel_fds))
     if not verdicts:
         aa.fail(f"no write to a file under the scratch dir in any of {len(procs)} process log(s)")
-    pid, recs, writes, stats, creator, channel_fds = verdicts[0]
+    pid, recs, writes, stats, channel_fds = verdicts[0]
     kinds = collections.Counter(r["kind"] for r in recs)
     print(f"pid {pid}: {len(recs)} records, {len(writes)} file writes, {len(stats)} file stats; "
           f"futex {kinds['futex']}, cond_signal {kinds['cond_signal']}, cond_wait {kinds['cond_wait']}, "
@@ -198,8 +199,9 @@ def main():
         if src in writers and dst in origins:
             from_pool[fam] += n
     print(f"handoffs origin->writer {dict(to_pool)}; writer->origin {dict(from_pool)}")
-    for fam in a.handoff:
-        for label, c in (("origin->writer", to_pool), ("writer->origin", from_pool)):
+    for fams, label, c in ((a.handoff_to, "origin->writer", to_pool),
+                           (a.handoff_from, "writer->origin", from_pool)):
+        for fam in fams:
             n = sum(c.values()) if fam == "any" else c[fam]
             if n == 0:
                 aa.fail(f"no {fam} handoff {label}")
