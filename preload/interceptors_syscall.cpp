@@ -38,16 +38,18 @@ AA_INTERCEPTOR(long, syscall, (long n, ...)) {
   auto real = [&] { return REAL(syscall)(n, a1, a2, a3, a4, a5, a6); };
   if (!decoded(n)) return real();
 
+  // Arguments arrive as longs; int-typed ones (fds, AT_FDCWD, flags) are
+  // narrowed so -100 stays -100 whatever the caller left in the upper half.
   const int fd = (int)a1;
   Call c;
   switch (n) {
     case SYS_futex:
       call_begin(c, AA_FUTEX);
-      c.args(a1, a2, a3, a5, a6, a4);
+      c.args(a1, (int)a2, (unsigned)a3, a5, (unsigned)a6, a4);
       return traced(c, real);
     case SYS_statx: {
       call_begin(c, AA_STATX, -1, (int)a1, (const char*)a2);
-      c.args(a1, a3, a4);
+      c.args((int)a1, (int)a3, (unsigned)a4);
       c.r.path = (const char*)a2;
       long r = real();
       if (c.ts) {
@@ -65,7 +67,7 @@ AA_INTERCEPTOR(long, syscall, (long n, ...)) {
       const struct stat* st = (const struct stat*)(at ? a3 : a2);
       if (at) {
         call_begin(c, AA_STAT, -1, (int)a1, (const char*)a2);
-        c.args(a1, a4);
+        c.args((int)a1, (int)a4);
         c.r.path = (const char*)a2;
       } else {
         call_begin(c, AA_FSTAT, fd);
@@ -117,7 +119,7 @@ AA_INTERCEPTOR(long, syscall, (long n, ...)) {
     case SYS_openat: {
       bool at = n == SYS_openat;
       call_begin(c, AA_OPEN);
-      c.args(at ? a1 : AT_FDCWD, at ? a3 : a2, at ? a4 : a3);
+      c.args(at ? (int)a1 : AT_FDCWD, (int)(at ? a3 : a2), (unsigned)(at ? a4 : a3));
       c.r.path = (const char*)(at ? a2 : a1);
       long r = real();
       if (c.ts) {
@@ -135,7 +137,7 @@ AA_INTERCEPTOR(long, syscall, (long n, ...)) {
       return traced(c, real);
     case SYS_close_range:
       call_begin(c, AA_CLOSE_RANGE);
-      c.args(a1, a2, a3);
+      c.args((unsigned)a1, (unsigned)a2, (unsigned)a3);
       return traced(c, [&] {
         long r = real();
         int e = errno;
@@ -147,7 +149,7 @@ AA_INTERCEPTOR(long, syscall, (long n, ...)) {
     case SYS_dup3:
       if (own_fd_is((int)a2) && a1 != a2) own_fds_before_dup((int)a2);
       call_begin(c, AA_DUP);
-      c.args(a1, a2, n == SYS_dup3 ? a3 : 0);
+      c.args((int)a1, (int)a2, n == SYS_dup3 ? (int)a3 : 0);
       return traced(c, real);
     case SYS_fsync:
     case SYS_fdatasync:
@@ -160,11 +162,11 @@ AA_INTERCEPTOR(long, syscall, (long n, ...)) {
       return traced(c, real);
     case SYS_fallocate:
       call_begin(c, AA_FALLOCATE, fd);
-      c.args(fd, a2, a3, a4);
+      c.args(fd, (int)a2, a3, a4);
       return traced(c, real);
     case SYS_copy_file_range:
       call_begin(c, AA_COPY_FILE_RANGE, (int)a3);
-      c.args(a1, a2 ? *(long*)a2 : -1, a3, a4 ? *(long*)a4 : -1, a5, a6);
+      c.args((int)a1, a2 ? *(long*)a2 : -1, (int)a3, a4 ? *(long*)a4 : -1, a5, (unsigned)a6);
       return traced(c, real);
     case SYS_rename:
       call_begin(c, AA_RENAME, -1, AT_FDCWD, (const char*)a1);
@@ -175,7 +177,7 @@ AA_INTERCEPTOR(long, syscall, (long n, ...)) {
     case SYS_renameat:
     case SYS_renameat2:
       call_begin(c, AA_RENAME, -1, (int)a1, (const char*)a2);
-      c.args(a1, a3, n == SYS_renameat2 ? a5 : 0);
+      c.args((int)a1, (int)a3, n == SYS_renameat2 ? (unsigned)a5 : 0);
       c.r.path = (const char*)a2;
       c.r.path2 = (const char*)a4;
       return traced(c, real);
@@ -186,12 +188,12 @@ AA_INTERCEPTOR(long, syscall, (long n, ...)) {
       return traced(c, real);
     case SYS_unlinkat:
       call_begin(c, AA_UNLINK, -1, (int)a1, (const char*)a2);
-      c.args(a1, a3);
+      c.args((int)a1, (int)a3);
       c.r.path = (const char*)a2;
       return traced(c, real);
     case SYS_io_uring_setup:
       call_begin(c, AA_IO_URING_SETUP);
-      c.args(a1);
+      c.args((unsigned)a1);
       return traced(c, real);
     case SYS_exit_group:
       record_exit((int)a1, 1);
