@@ -9,12 +9,20 @@ void Boundaries::on_release(uint32_t t, const SyncKey& k) {
 }
 
 void Boundaries::on_acquire(uint32_t t, const SyncKey& k, const ReleaseInfo* from, bool wait) {
-  Thread& th = at(t);
-  uint8_t& u = th.use[k];
+  uint8_t& u = at(t).use[k];
   bool lock_like = u & kLockLike;
   u |= kAcquired;
   if (!from || !wait || lock_like || from->by.t == t) return;
-  th.candidate = Submission{from->by, from->event};
+  // A wake from a thread that is itself working for t is t's completion
+  // (an acknowledgment), not a job for t: main waiting on a future, a
+  // runtime thread unparked by its blocking pool.
+  if (from->by.t < threads_.size()) {
+    const Thread& o = threads_[from->by.t];
+    const auto& job = o.candidate ? o.candidate : o.current;
+    if (job && job->by.t == t) return;
+  }
+  Thread& me = at(t);  // threads_ may have grown: re-take the reference
+  me.candidate = Submission{from->by, from->event};
 }
 
 void Boundaries::on_thread_start(uint32_t t, const ReleaseInfo* creator) {

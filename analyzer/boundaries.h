@@ -10,6 +10,8 @@
 // objects it has both acquired and released (a GIL, a mutex) are lock-like
 // and never start a job.  A fresh thread's first job starts at its creation.
 // With no such wait since the previous file operation, the job goes on.
+// A wake from a thread whose own job came from this thread is a completion
+// coming back (main waiting on its future), never a new job.
 #pragma once
 #include <cstdint>
 #include <optional>

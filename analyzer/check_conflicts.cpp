@@ -8,7 +8,7 @@
 namespace aa {
 namespace {
 constexpr size_t kWritesPerFile = 16;   // window of writes a later op is compared with
-constexpr size_t kUnackedPerOrigin = 256;  // handed-off writes still waiting for an acknowledgment
+constexpr size_t kUnackedPerOrigin = 64;  // per origin and executing thread: writes awaiting an acknowledgment
 // A write leaves the window once a later op starts this long after it
 // returned and it is acknowledged (or was not handed off): only latent
 // findings could still pair with it, and memory must not follow the log.
@@ -200,11 +200,11 @@ void Checker::write(const Event& e, const Touch& t, uint32_t x, const Submission
   hb_.pin(x);
   if (p->offloaded()) {
     hb_.pin(p->sub->by.t);
-    auto& un = unacked_[p->sub->by.t];
+    auto& un = unacked_[p->sub->by.t][x];
     if (un.size() >= kUnackedPerOrigin) {
       // Never acknowledged as far as we can see: settle it now.
       auto old = un.front();
-      un.erase(un.begin());
+      un.pop_front();
       if (old->failed && !old->lost_reported) lost(*old, nullptr);
       old->ack = EvCopy{};  // treated as acknowledged from here on
       if (old->unlisted) release_pins(*old);
@@ -230,19 +230,17 @@ void Checker::release_pins(const Pending& p) {
 void Checker::acquired(const Event& e, uint32_t t) {
   auto it = unacked_.find(t);
   if (it == unacked_.end()) return;
-  auto& v = it->second;
-  for (size_t i = 0; i < v.size();) {
-    Pending& p = *v[i];
-    if (hb_.knows(t, p.ret)) {
+  for (auto w = it->second.begin(); w != it->second.end();) {
+    auto& q = w->second;
+    while (!q.empty() && hb_.knows(t, q.front()->ret)) {
+      Pending& p = *q.front();
       p.ack = EvCopy::of(e);
       if (p.unlisted) release_pins(p);
-      v[i] = v.back();
-      v.pop_back();
-    } else {
-      ++i;
+      q.pop_front();
     }
+    w = q.empty() ? it->second.erase(w) : std::next(w);
   }
-  if (v.empty()) unacked_.erase(it);
+  if (it->second.empty()) unacked_.erase(it);
 }
 
 void Checker::lost(Pending& w, const EvCopy* b) {
@@ -276,9 +274,10 @@ void Checker::process_exit(const Event& e, uint32_t x) {
   if (!rule) return;
   EvCopy b = EvCopy::of(e);
   ClockSnap snap = hb_.snapshot(x);
-  for (auto& [origin, v] : unacked_)
-    for (auto& p : v)
-      if (p->w.proc == e.proc) {
+  for (auto& [origin, writers] : unacked_)
+    for (auto& [writer, v] : writers)
+      for (auto& p : v)
+        if (p->w.proc == e.proc) {
         Touch none;
         none.file = p->touch.file;
         pair(*p, b, none, x, snap, rule, false);
@@ -286,9 +285,10 @@ void Checker::process_exit(const Event& e, uint32_t x) {
 }
 
 void Checker::finish() {
-  for (auto& [origin, v] : unacked_)
-    for (auto& p : v)
-      if (p->failed && !p->lost_reported && !p->ack && origin < last_t_.size() &&
+  for (auto& [origin, writers] : unacked_)
+    for (auto& [writer, v] : writers)
+      for (auto& p : v)
+        if (p->failed && !p->lost_reported && !p->ack && origin < last_t_.size() &&
           last_t_[origin] > p->sub->event.t_enter)
         lost(*p, nullptr);
 }

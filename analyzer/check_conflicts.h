@@ -104,7 +104,10 @@ class Checker {
   const RuleSet& rules_;
   bool latent_;
   std::unordered_map<uint32_t, FileState> state_;
-  std::unordered_map<uint32_t, std::vector<std::shared_ptr<Pending>>> unacked_;  // by origin thread
+  // Handed-off writes not yet acknowledged: by origin, then by executing
+  // thread, oldest first (a thread's epochs grow, so an acquire acks a prefix).
+  using WriterQueues = std::unordered_map<uint32_t, std::deque<std::shared_ptr<Pending>>>;
+  std::unordered_map<uint32_t, WriterQueues> unacked_;
   std::vector<uint64_t> last_t_;  // per thread: time of its latest event
   std::vector<RawFinding> findings_;
   std::map<std::string, size_t> dedup_;

@@ -22,6 +22,16 @@ void raise(ClockVec& v, Epoch e) {
 
 uint32_t HappensBefore::thread(uint32_t proc, int32_t tid, bool* created) {
   if (created) *created = false;
+  uint64_t key = tid_key(proc, tid);
+  // Records come in runs from one thread: skip the hash lookup for them.
+  if (key == last_key_ && !threads_[last_idx_].exited) return last_idx_;
+  uint32_t idx = lookup(proc, tid, created);
+  last_key_ = key;
+  last_idx_ = idx;
+  return idx;
+}
+
+uint32_t HappensBefore::lookup(uint32_t proc, int32_t tid, bool* created) {
   auto [it, fresh] = by_tid_.try_emplace(tid_key(proc, tid), 0);
   if (!fresh) {
     if (!threads_[it->second].exited) return it->second;
@@ -118,6 +128,7 @@ void HappensBefore::maybe_free(uint32_t t) {
   Thread& th = threads_[t];
   if (!th.exited || th.pins || th.free) return;
   th.free = true;
+  if (last_idx_ == t) last_key_ = UINT64_MAX;
   th.vec = std::make_shared<ClockVec>();
   auto it = by_tid_.find(tid_key(th.proc, th.tid));
   if (it != by_tid_.end() && it->second == t) by_tid_.erase(it);

@@ -103,6 +103,9 @@ class HappensBefore {
     ReleaseInfo last;
   };
   void maybe_free(uint32_t t);
+  uint32_t lookup(uint32_t proc, int32_t tid, bool* created);
+  uint64_t last_key_ = UINT64_MAX;
+  uint32_t last_idx_ = 0;
   std::vector<Thread> threads_;
   std::vector<uint32_t> free_;
   std::unordered_map<uint64_t, uint32_t> by_tid_;  // (proc << 32 | tid) -> live index

@@ -1,0 +1,97 @@
+// Synthetic event sequences for the model/happens-before/check unit tests:
+// a tiny builder that stamps events with increasing times, so a scenario
+// reads like the program it stands for.
+#pragma once
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "check_pipeline.h"
+#include "rules.h"
+
+namespace aa::synth {
+
+struct Script {
+  std::vector<ProcessInfo> procs;
+  std::deque<Event> events;  // stable references while a scenario is built
+  std::deque<std::string> strings;  // keep path views alive
+  uint64_t now = 1'000'000;
+
+  explicit Script(int nprocs = 1) {
+    for (int i = 0; i < nprocs; ++i) {
+      ProcessInfo p;
+      p.pid = 100 + i;
+      p.ppid = i ? 100 : 1;
+      p.cwd = "/work";
+      p.exe = "/bin/prog";
+      p.clean_exit = true;
+      p.start_real_ns = 1'000;
+      procs.push_back(p);
+    }
+  }
+  // One event on thread `tid` taking `dur` ns, starting `gap` ns after the previous one.
+  Event& ev(int tid, aa_kind k, std::initializer_list<int64_t> args, int64_t ret = 0, uint64_t dur = 1000,
+            uint64_t gap = 1000, uint32_t proc = 0) {
+    Event e;
+    e.proc = proc;
+    e.pid = procs[proc].pid;
+    e.tid = tid;
+    e.kind = k;
+    now += gap;
+    e.t_enter = now;
+    e.t_exit = now + dur;
+    e.ret = ret;
+    int i = 0;
+    for (int64_t a : args) e.a[i++] = a;
+    events.push_back(e);
+    return events.back();
+  }
+  Event& path(Event& e, const std::string& p) {
+    strings.push_back(p);
+    e.path = strings.back();
+    return e;
+  }
+  static StatInfo st(uint64_t ino, int64_t size, int64_t btime = 0) {
+    StatInfo s;
+    s.dev = 2049;
+    s.ino = ino;
+    s.size = size;
+    s.mode = S_IFREG | 0644;
+    s.nlink = 1;
+    s.btime_ns = btime;
+    return s;
+  }
+  // Feeds the events in the reader's merge order: acquires keyed at t_exit.
+  std::vector<RawFinding> run(bool latent = true) {
+    std::vector<const Event*> order;
+    for (auto& e : events) order.push_back(&e);
+    auto key = [](const Event* e) {
+      bool acq = e->kind == AA_FUTEX ? ((e->a[1] & 127) == 0 || (e->a[1] & 127) == 9)
+                                     : (e->kind == AA_MUTEX_LOCK || e->kind == AA_COND_WAIT ||
+                                        e->kind == AA_SEM_WAIT || e->kind == AA_THREAD_START ||
+                                        e->kind == AA_THREAD_JOIN);
+      return acq ? e->t_exit : e->t_enter;
+    };
+    std::stable_sort(order.begin(), order.end(), [&](auto* a, auto* b) { return key(a) < key(b); });
+    rules = RuleSet{};
+    Pipeline p(procs, rules, latent);
+    for (auto* e : order) p.feed(*e);
+    p.finish();
+    notes = p.notes();
+    return p.findings();
+  }
+  RuleSet rules;
+  std::vector<Note> notes;
+};
+
+inline int count(const std::vector<RawFinding>& f, const std::string& kind, const std::string& conf = "") {
+  int n = 0;
+  for (auto& x : f)
+    if (x.kind == kind && (conf.empty() || x.confidence == conf)) n += int(x.count);
+  return n;
+}
+
+}  // namespace aa::synth
