@@ -25,12 +25,20 @@ def require_tools(tools):
             sys.exit(SKIP)
 
 
+TAG_RE = re.compile(r"(?://|#)\s*(AA-[A-Z]+)((?:\s+[\w-]+)*)\s*$")
+
+
 def tagged_line(source, tag):
-    """Line number of the one line in `source` whose text contains `tag`."""
+    """Line number of the one line in `source` that ends in a tag comment
+    (`// AA-WRITE metadata`, `# AA-OBSERVE`) naming `tag`'s kind and all of
+    its words: "AA-OBSERVE append" matches `// AA-OBSERVE append` but not
+    `// AA-OBSERVE append-twin`."""
+    kind, *words = tag.split()
     hits = []
     with open(source, encoding="utf-8") as f:
         for n, text in enumerate(f, 1):
-            if tag in text:
+            m = TAG_RE.search(text)
+            if m and m.group(1) == kind and set(words) <= set(m.group(2).split()):
                 hits.append(n)
     if len(hits) != 1:
         fail(f"tag {tag!r} found on lines {hits} of {source}; need exactly one")

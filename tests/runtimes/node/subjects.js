@@ -57,7 +57,7 @@ function appendOnce(file, twin) {
     let stale = null;
     fs.appendFile(file, PAYLOAD, (err) => { // AA-WRITE append
       if (err) return reject(err);
-      if (twin) stale = !fs.readFileSync(file).equals(PAYLOAD); // AA-OBSERVE append twin
+      if (twin) stale = !fs.readFileSync(file).equals(PAYLOAD); // AA-OBSERVE append-twin
       resolve(stale);
     });
     if (!twin) stale = !fs.readFileSync(file).equals(PAYLOAD); // AA-OBSERVE append
