@@ -54,7 +54,7 @@ std::string render_ci_summary(const json& merged, const std::string& command_lin
 
   for (const auto& f : merged.value("findings", json::array())) {
     const json& runs = f.value("runs", json::object());
-    std::string conf = f.value("unresolved", false) ? "latent, unresolved after confirmation" : str_or(f, "confidence");
+    std::string conf = f.value("unresolved", false) ? "latent, unresolved" : str_or(f, "confidence");
     out += fmt::format("{} {} {} ({}; manifested in {} of {} runs): {}\n", str_or(f, "severity"), str_or(f, "id"),
                        str_or(f, "kind"), conf, runs.value("manifested", 0), runs.value("of", 0),
                        str_or(f, "message"));

@@ -74,8 +74,9 @@ def run_wrapper(args, cmd, cwd, env_extra, tag, extra_opts=()):
     out = os.path.join(args.work, "out", tag)
     os.makedirs(out, exist_ok=True)
     files = {k: os.path.join(out, f"report.{k}") for k in ("sarif", "xml", "json")}
-    env = dict(os.environ, AWAITAUDIT_BIN=args.aa, AWAITAUDIT_SHIM=args.shim, **env_extra)
-    env.pop("AWAITAUDIT_SUPPRESSIONS", None)
+    env = dict(os.environ, AWAITAUDIT_BIN=args.aa, AWAITAUDIT_SHIM=args.shim)
+    env.pop("AWAITAUDIT_SUPPRESSIONS", None)  # only what the check itself sets
+    env.update(env_extra)
     full = [args.wrapper, "--sarif", files["sarif"], "--junit", files["xml"], "--json-out", files["json"],
             "--logs", os.path.join(out, "logs"), *extra_opts, "--", *cmd]
     r = subprocess.run(full, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)

@@ -20,7 +20,7 @@ mod tests {
     #[test]
     fn saved_size() {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let dir = std::env::temp_dir().join(format!("aa-ci-demo-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("savereport-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut stale = 0;
         for i in 0..30 {
