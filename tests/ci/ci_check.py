@@ -121,7 +121,7 @@ def assert_(cond, what):
 
 def check_once(args, kind, seeded, tag):
     cmd, cwd, env, source = prepare(kind, seeded, args.work)
-    r, report, files = run_wrapper(args, cmd, cwd, env, tag)
+    r, report, files = run_wrapper(args, cmd, cwd, env, tag, args.wrapper_opts.split())
     ctx = f"\n--- stdout\n{r.stdout[-4000:]}\n--- stderr\n{r.stderr[-4000:]}"
     if report is None:
         raise Failure(f"no JSON report (exit {r.returncode}){ctx}")
@@ -170,6 +170,24 @@ def check_suppression(args):
             f"AWAITAUDIT_SUPPRESSIONS silences both (exit {r.returncode}, left {overtakers(rep)})")
 
 
+def check_visibility(args):
+    """A statically linked program run by the test command is named as not audited."""
+    static = next((p for p in ("/sbin/ldconfig", "/usr/sbin/ldconfig") if os.path.exists(p)), None)
+    if static is None:
+        print("SKIP: no statically linked program found")
+        sys.exit(SKIP)
+    cmd = ["sh", "-c", f"{static} -p > /dev/null; cat /dev/null"]
+    r, rep, files = run_wrapper(args, cmd, args.work, {}, "visibility")
+    assert_(r.returncode == 0, f"exit 0 (got {r.returncode}: {r.stderr})")
+    seen = [u for u in rep["ci"]["not_audited"] if u["path"] == static]
+    assert_(seen and "statically linked" in seen[0]["reason"], f"{static} reported as statically linked ({rep['ci']})")
+    assert_(f"warning: not audited: {static} (statically linked)" in r.stdout, "the summary warns about it")
+    assert_(any(p["exe"].endswith("sh") or "dash" in p["exe"] for p in rep["processes"]), "the shell was audited")
+    notes = json.load(open(files["sarif"]))["runs"][0]["invocations"][0].get("toolExecutionNotifications", [])
+    assert_(any(static in n["message"]["text"] for n in notes), "SARIF carries the warning as a notification")
+    print(f"ok: {static} named as not audited")
+
+
 def check_bad_use(args):
     env = dict(os.environ, AWAITAUDIT_BIN=args.aa, AWAITAUDIT_SHIM=args.shim)
     cases = [
@@ -198,6 +216,7 @@ def main():
     ap.add_argument("--wrapper", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--wrapper-opts", default="", help="extra wrapper options, space-separated (rates: --no-confirm)")
     ap.add_argument("check")
     args = ap.parse_args()
     args.work = os.path.abspath(args.work)
@@ -206,6 +225,8 @@ def main():
     try:
         if args.check == "bad-use":
             check_bad_use(args)
+        elif args.check == "visibility":
+            check_visibility(args)
         elif args.check == "suppression":
             check_suppression(args)
         else:
