@@ -186,10 +186,16 @@ class Exporter {
       auto s = [&](const char* k) { return f.contains(k) && f[k].is_string() ? f[k].get<std::string>() : std::string(); };
       auto n = [&](const json& e, const char* k) { return e.contains(k) && e[k].is_number() ? e[k].get<int64_t>() : 0; };
       std::string name = fmt::format("{} {}: {}", s("id"), s("confidence"), s("kind"));
-      w_.event(fmt::format("\"ph\":\"i\",\"s\":\"p\",\"cat\":\"finding\",\"name\":{},\"ts\":{},\"pid\":{},\"tid\":{},"
-                           "\"args\":{{\"severity\":{},\"message\":{},\"stale\":{},\"hint\":{},\"file\":{}}}",
+      // On the overtaking call's own track, where a reader following the
+      // thread meets it; the write it overtook is named in the args.
+      const json* wr = f.contains("write") && f["write"].is_object() ? &f["write"] : at;
+      w_.event(fmt::format("\"ph\":\"i\",\"s\":\"t\",\"cat\":\"finding\",\"name\":{},\"ts\":{},\"pid\":{},\"tid\":{},"
+                           "\"args\":{{\"severity\":{},\"message\":{},\"stale\":{},\"hint\":{},\"file\":{},"
+                           "\"write_tid\":{},\"write_ts\":{},\"write_returned\":{}}}",
                            jstr(name), w_.ts(static_cast<uint64_t>(n(*at, "t_enter_ns"))), n(*at, "pid"), n(*at, "tid"),
-                           jstr(s("severity")), jstr(s("message")), jstr(s("stale")), jstr(s("hint")), jstr(s("file"))));
+                           jstr(s("severity")), jstr(s("message")), jstr(s("stale")), jstr(s("hint")), jstr(s("file")),
+                           n(*wr, "tid"), w_.ts(static_cast<uint64_t>(n(*wr, "t_enter_ns"))),
+                           w_.ts(static_cast<uint64_t>(n(*wr, "t_exit_ns")))));
       ++stats.findings;
     }
   }

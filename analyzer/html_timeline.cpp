@@ -17,6 +17,7 @@ using nlohmann::json;
 // Layout in SVG user units; the SVG scales to the page width.
 constexpr double kWidth = 1100, kLabelW = 210, kRight = 30;
 constexpr double kTop = 34, kLaneH = 78, kBarH = 20, kAxisH = 44;
+constexpr double kVerdictH = 20;  // a row of its own under the lanes, so it never covers a bar's label
 constexpr double kMinBar = 6;  // a 2 µs call must still be visible next to a 2 ms one
 
 struct Mark {
@@ -127,7 +128,7 @@ std::string render_timeline_svg(const json& f, const std::string& dom_id) {
   auto x_of = [&](double t) { return kLabelW + (t - lo) / (hi - lo) * plot_w; };
 
   double lanes_h = kLaneH * static_cast<double>(lanes.size());
-  double height = kTop + lanes_h + kAxisH;
+  double height = kTop + lanes_h + kVerdictH + kAxisH;
   std::string o;
   o += fmt::format(
       "<svg class=\"aa-timeline\" id=\"{}\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {:.0f} {:.0f}\" "
@@ -166,7 +167,7 @@ std::string render_timeline_svg(const json& f, const std::string& dom_id) {
   }
 
   // Axis with round ticks.
-  double axis_y = kTop + lanes_h + 8;
+  double axis_y = kTop + lanes_h + kVerdictH + 8;
   o += "<g class=\"aa-axis\">";
   o += fmt::format("<line x1=\"{:.0f}\" x2=\"{:.0f}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLabelW, kWidth - kRight, axis_y, axis_y);
   double step = nice_step((hi - lo) / 1000.0);
@@ -185,7 +186,7 @@ std::string render_timeline_svg(const json& f, const std::string& dom_id) {
   if (has_b) {
     double x = x_of(b.t0);
     o += fmt::format("<line class=\"aa-overtake-line\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\"/>\n",
-                     x, kTop, kTop + lanes_h);
+                     x, kTop, kTop + lanes_h + kVerdictH);
   }
 
   auto bar = [&](const Mark& m, const char* cls, const std::string& label, bool label_below) {
@@ -246,7 +247,7 @@ std::string render_timeline_svg(const json& f, const std::string& dom_id) {
         : fmt::format("write returned {} µs before {}; nothing ordered them", fmt_us((b.t0 - w.t1) / 1000.0), html::str(*b.ev, "op", "call"));
     bool left = x > kWidth - kRight - 330;
     o += fmt::format("<text class=\"aa-verdict\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\">{}</text>\n",
-                     left ? x - 6 : x + 6, kTop + lanes_h - 6, left ? "end" : "start", html_escape(v));
+                     left ? x - 6 : x + 6, kTop + lanes_h + kVerdictH - 5, left ? "end" : "start", html_escape(v));
   }
   o += "</svg>\n";
   return o;
