@@ -1,5 +1,6 @@
 #include "check_pipeline.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <fmt/format.h>
 
@@ -51,12 +52,28 @@ void Pipeline::sync(const Event& e, uint32_t x) {
       }
       break;
     }
-    case AA_MUTEX_LOCK: acquire(x, addr(pr, e.a[0]), false); break;
-    case AA_MUTEX_UNLOCK: release(x, addr(pr, e.a[0]), e); break;
-    case AA_COND_SIGNAL: case AA_COND_BROADCAST: release(x, addr(pr, e.a[0]), e); break;
+    case AA_MUTEX_LOCK:
+      acquire(x, addr(pr, e.a[0]), false);
+      held(x).push_back(e.a[0]);
+      break;
+    case AA_MUTEX_UNLOCK: {
+      release(x, addr(pr, e.a[0]), e);
+      auto& h = held(x);
+      if (auto it = std::find(h.begin(), h.end(), e.a[0]); it != h.end()) h.erase(it);
+      break;
+    }
+    case AA_COND_SIGNAL: case AA_COND_BROADCAST:
+      release(x, addr(pr, e.a[0]), e);
+      // pthread_cond_wait unlocks its mutex inside, unrecorded, and its
+      // record only comes at its return: a signaller that next waits would
+      // never be seen releasing the mutex.  Signals are made under the
+      // mutex, so publish it here (early: fewer edges, never false ones).
+      for (int64_t m : held(x)) release(x, addr(pr, m), e);
+      break;
     case AA_COND_WAIT:
       if (e.ret == 0) acquire(x, addr(pr, e.a[0]), true);
       acquire(x, addr(pr, e.a[1]), false);  // the mutex is re-taken even on timeout
+      if (auto& h = held(x); std::find(h.begin(), h.end(), e.a[1]) == h.end()) h.push_back(e.a[1]);
       break;
     case AA_SEM_POST: release(x, addr(pr, e.a[0]), e); break;
     case AA_SEM_WAIT: if (e.ret == 0) acquire(x, addr(pr, e.a[0]), true); break;
@@ -80,7 +97,10 @@ void Pipeline::sync(const Event& e, uint32_t x) {
 void Pipeline::feed(const Event& e) {
   bool fresh = false;
   uint32_t x = hb_.thread(e.proc, e.tid, &fresh);
-  if (fresh) bounds_.forget(x);
+  if (fresh) {
+    bounds_.forget(x);
+    held(x).clear();
+  }
   acquired_ = false;
   if (!begun_[e.proc]) {
     begun_[e.proc] = true;

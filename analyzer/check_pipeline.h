@@ -28,6 +28,13 @@ class Pipeline {
   void acquire(uint32_t x, const SyncKey& k, bool wait);
   void release(uint32_t x, const SyncKey& k, const Event& e);
 
+  // Mutexes each thread holds (by address), to publish at cond signals.
+  std::vector<int64_t>& held(uint32_t x) {
+    if (x >= held_.size()) held_.resize(x + 1);
+    return held_[x];
+  }
+  std::vector<std::vector<int64_t>> held_;
+
   const std::vector<ProcessInfo>& procs_;
   FileModel files_;
   HappensBefore hb_;
