@@ -18,6 +18,12 @@ std::optional<double> num(const nlohmann::json& j, const char* key) {
   return it->get<double>();
 }
 
+bool flag(const nlohmann::json& j, const char* key, bool dflt) {
+  if (!j.is_object()) return dflt;
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() ? it->get<bool>() : dflt;
+}
+
 const nlohmann::json* obj(const nlohmann::json& j, const char* key) {
   if (!j.is_object()) return nullptr;
   auto it = j.find(key);

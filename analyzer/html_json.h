@@ -10,6 +10,8 @@ namespace aa::html {
 
 std::string str(const nlohmann::json& j, const char* key, const std::string& dflt = "");
 std::optional<double> num(const nlohmann::json& j, const char* key);
+// A boolean field; anything but a JSON boolean gives `dflt`.
+bool flag(const nlohmann::json& j, const char* key, bool dflt);
 // The object at j[key], or nullptr when absent, null or not an object.
 const nlohmann::json* obj(const nlohmann::json& j, const char* key);
 // A scalar as display text: strings as they are, numbers without ".0", else "".

@@ -23,7 +23,7 @@ std::string render_stack_html(const std::string& title, const nlohmann::json& ev
   const nlohmann::json& st = *it;
   std::string first_user;
   for (auto& fr : st)
-    if (fr.is_object() && fr.value("user", false)) {
+    if (html::flag(fr, "user", false)) {
       first_user = html::str(fr, "function", "?") + "  " + frame_where(fr);
       break;
     }
@@ -32,7 +32,7 @@ std::string render_stack_html(const std::string& title, const nlohmann::json& ev
   if (!first_user.empty()) o += " — <span class=\"aa-user\">" + html_escape(first_user) + "</span>";
   o += "</summary>\n<ol>\n";
   for (auto& fr : st) {
-    bool user = fr.is_object() && fr.value("user", false);
+    bool user = html::flag(fr, "user", false);
     std::string fn = html::str(fr, "function");
     if (fn.empty()) fn = html::str(fr, "ip", "?");
     o += fmt::format("<li class=\"aa-frame{}\"><code class=\"aa-fn\">{}</code> <span class=\"aa-where\">{}</span></li>\n",

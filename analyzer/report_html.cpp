@@ -47,7 +47,7 @@ std::string render_processes(const json& report) {
       if (!argv.empty()) argv += " ";
       argv += "<span class=\"aa-arg\">" + esc(html::text(a)) + "</span>";
     }
-    bool clean = p.is_object() && p.value("clean_exit", true);
+    bool clean = html::flag(p, "clean_exit", true);
     o += fmt::format("<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                      esc(html::str(p, "pid")), esc(html::str(p, "exe")), argv, esc(html::str(p, "records")),
                      clean ? "clean" : "<span class=\"aa-warn\">killed or still running: partial</span>");
@@ -101,7 +101,7 @@ std::string render_finding(const json& f, size_t i) {
   o += fmt::format("<h3><span class=\"aa-badge aa-sev-{}\">{}</span> {} — {} {}{}</h3>\n", token(sev), esc(sev),
                    esc(html::str(f, "id", fmt::format("#{}", i))), esc(html::str(f, "confidence")),
                    esc(html::str(f, "kind")),
-                   f.is_object() && f.value("count", 1) > 1 ? fmt::format(" ×{}", f.value("count", 1)) : "");
+                   html::num(f, "count").value_or(1) > 1 ? fmt::format(" ×{}", esc(html::str(f, "count"))) : "");
   o += "<p class=\"aa-message\">" + esc(html::str(f, "message")) + "</p>\n";
   o += "<p class=\"aa-file\">file <code>" + esc(html::str(f, "file")) + "</code> · rule <code>" +
        esc(html::str(f, "rule")) + "</code></p>\n";

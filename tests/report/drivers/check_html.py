@@ -148,6 +148,37 @@ def mode_escape(a, work):
         fail("the analysis reported no finding on the hostile file (stale_write with a 2 ms delay should give one)")
 
 
+def mode_malformed(a, work):
+    """Every field of a saved report replaced, one at a time, by each JSON
+    type: `report --from-json` renders a page (exit 0/1), never crashes."""
+    base = json.load(open(a.json))
+    values = [None, 5, -1.5, "x", [], {}, True, "<b>x</b>"]
+    paths = [[]] + [["findings", 0, k] for k in base["findings"][0]]
+    for ev in ("write", "overtaker", "submission"):
+        paths += [["findings", 0, ev, k] for k in base["findings"][0][ev]]
+        paths += [["findings", 0, ev, "stack", 0, k] for k in base["findings"][0][ev]["stack"][0]]
+    paths += [["processes", 0, k] for k in base["processes"][0]] + [["summary"], ["findings"], ["processes"], ["tool"]]
+    runs = 0
+    for path in paths:
+        for v in values:
+            rep = json.loads(json.dumps(base))
+            node = rep
+            for k in path[:-1]:
+                node = node[k]
+            if path:
+                node[path[-1]] = v
+            src = os.path.join(work, "m.json")
+            out = os.path.join(work, "m.html")
+            json.dump(rep if path else {"findings": v}, open(src, "w"))
+            if os.path.exists(out):
+                os.unlink(out)
+            p = awaitaudit(a.aa, "report", "--from-json", src, "--html", out, ok_codes=(0, 1, 65))
+            runs += 1
+            if p.returncode != 65 and not os.path.exists(out):
+                fail(f"no page for {path}={v!r}")
+    check(True, f"{runs} malformed reports rendered or refused with exit 65, none crashed")
+
+
 def mode_real(a, work):
     logs = os.path.join(work, "logs")
     os.makedirs(logs)
@@ -190,7 +221,7 @@ def mode_real(a, work):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--aa", required=True)
-    ap.add_argument("--mode", required=True, choices=["fixture", "escape", "real"])
+    ap.add_argument("--mode", required=True, choices=["fixture", "escape", "real", "malformed"])
     ap.add_argument("--json", help="saved findings report (fixture, escape)")
     ap.add_argument("--shim")
     ap.add_argument("--subject")
@@ -206,7 +237,7 @@ def main():
         raise SystemExit(SKIP)
     work = tempfile.mkdtemp(prefix="aa-report-")
     try:
-        {"fixture": mode_fixture, "escape": mode_escape, "real": mode_real}[a.mode](a, work)
+        {"fixture": mode_fixture, "escape": mode_escape, "real": mode_real, "malformed": mode_malformed}[a.mode](a, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("PASS")
