@@ -54,9 +54,13 @@ std::string render_ci_summary(const json& merged, const std::string& command_lin
 
   for (const auto& f : merged.value("findings", json::array())) {
     const json& runs = f.value("runs", json::object());
-    std::string conf = f.value("unresolved", false) ? "latent, unresolved" : str_or(f, "confidence");
-    out += fmt::format("{} {} {} ({}; manifested in {} of {} runs): {}\n", str_or(f, "severity"), str_or(f, "id"),
-                       str_or(f, "kind"), conf, runs.value("manifested", 0), runs.value("of", 0),
+    int of = runs.value("of", 0);
+    std::string seen = f.value("unresolved", false)
+                           ? fmt::format("latent in {} of {} runs, unresolved", runs.value("latent", 0), of)
+                           : fmt::format("{} in {} of {} runs", str_or(f, "confidence"),
+                                         str_or(f, "confidence") == "latent" ? runs.value("latent", 0)
+                                                                             : runs.value("manifested", 0), of);
+    out += fmt::format("{} {} {} ({}): {}\n", str_or(f, "severity"), str_or(f, "id"), str_or(f, "kind"), seen,
                        str_or(f, "message"));
     if (std::string stale = str_or(f, "stale"); !stale.empty()) out += "    " + stale + "\n";
     if (const json* fr = finding_anchor_frame(f)) {
