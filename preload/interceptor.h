@@ -65,11 +65,19 @@ struct Call {
 
 // Starts a call: nullptr-ts when not recording.  fd/dirfd/path feed the
 // perturbation's "regular file" check; delaying happens here, before the call.
-static inline bool call_begin(Call& c, aa_kind kind, int fd = -1, int dirfd = -100,
-                              const char* path = nullptr) {
+// Always inlined: __builtin_return_address(0) must be the interceptor's caller.
+__attribute__((always_inline)) static inline bool call_begin(Call& c, aa_kind kind, int fd = -1,
+                                                             int dirfd = -100, const char* path = nullptr) {
   if (AA_UNLIKELY(!__atomic_load_n(&g_active, __ATOMIC_RELAXED))) return false;
   ThreadState& ts = thread_state();
-  if (AA_UNLIKELY(ts.in_shim)) return false;
+  if (AA_UNLIKELY(ts.in_shim)) {
+    // While we unwind, libunwind's own locks and pipe probes pass through;
+    // a call from anywhere else is a signal handler that interrupted us, and
+    // is recorded (without a stack).
+    if (!ts.in_unwind) return false;
+    uint64_t caller = (uint64_t)__builtin_return_address(0);
+    if (ip_in_unwinder(caller) || ip_in_shim(caller)) return false;
+  }
   c.ts = &ts;
   c.r.kind = kind;
   if (AA_UNLIKELY(g_perturb_mask)) c.r.flags |= perturb_before(ts, kind, fd, dirfd, path, c.ips, &c.depth);

@@ -112,6 +112,7 @@ uint32_t stack_intern(ThreadState& ts, const uint64_t* ips, int depth);
 void stacks_init();
 void stacks_reset_after_fork();  // the child's log has none of the parent's STACK records
 bool ip_in_shim(uint64_t ip);
+bool ip_in_unwinder(uint64_t ip);  // inside libunwind
 
 // ---- memory maps (maps_snapshot.cpp) --------------------------------------
 enum MapsReason { kMapsStart = 0, kMapsDlopen = 1, kMapsExit = 2, kMapsExec = 3 };

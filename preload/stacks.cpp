@@ -12,6 +12,7 @@ namespace aa {
 namespace {
 
 uint64_t g_shim_lo, g_shim_hi;  // our own text: frames in it are dropped
+uint64_t g_unw_lo, g_unw_hi;    // libunwind's text: its calls while unwinding are not the program's
 
 constexpr uint32_t kSlots = 1u << 15;
 struct Slot {
@@ -31,15 +32,20 @@ uint64_t hash_ips(const uint64_t* ips, int depth) {
   return h ? h : 1;
 }
 
-int find_self(struct dl_phdr_info* info, size_t, void* data) {
-  uint64_t probe = (uint64_t)data;
+struct Range {
+  uint64_t probe, lo, hi;
+};
+
+// The executable PT_LOAD segment of the object that contains `probe`.
+int find_text(struct dl_phdr_info* info, size_t, void* data) {
+  auto* r = (Range*)data;
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const auto& ph = info->dlpi_phdr[i];
     if (ph.p_type != PT_LOAD) continue;
     uint64_t lo = info->dlpi_addr + ph.p_vaddr, hi = lo + ph.p_memsz;
-    if (probe >= lo && probe < hi) {
-      g_shim_lo = lo;
-      g_shim_hi = hi;
+    if (r->probe >= lo && r->probe < hi) {
+      r->lo = lo;
+      r->hi = hi;
       return 1;
     }
   }
@@ -65,9 +71,17 @@ void stacks_reset_after_fork() {
 }
 
 bool ip_in_shim(uint64_t ip) { return ip >= g_shim_lo && ip < g_shim_hi; }
+bool ip_in_unwinder(uint64_t ip) { return ip >= g_unw_lo && ip < g_unw_hi; }
 
 void stacks_init() {
-  dl_iterate_phdr(find_self, (void*)&find_self);
+  Range self{(uint64_t)&stacks_init, 0, 0};
+  dl_iterate_phdr(find_text, &self);
+  g_shim_lo = self.lo;
+  g_shim_hi = self.hi;
+  Range unw{(uint64_t)&unw_backtrace, 0, 0};
+  dl_iterate_phdr(find_text, &unw);
+  g_unw_lo = unw.lo;
+  g_unw_hi = unw.hi;
   // Per-thread caches: no lock shared between threads while unwinding.
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
   // Warm libunwind up (it may allocate its cache on first use).
@@ -78,8 +92,8 @@ void stacks_init() {
 int stack_capture(ThreadState& ts, uint64_t* ips, int max) {
   if (ts.in_unwind) return 0;  // a signal handler interrupted an unwind
   // libunwind takes mutexes and probes memory through a pipe: those calls are
-  // ours, not the program's, so interceptors pass them through unrecorded.
-  // (A signal handler's call landing inside this window goes unrecorded too.)
+  // ours, not the program's; call_begin() lets them through unrecorded by
+  // their caller address, but still records a signal handler's calls.
   ts.in_unwind = 1;
   ts.in_shim++;
   void* raw[AA_MAX_STACK_DEPTH + 8];
