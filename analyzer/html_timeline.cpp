@@ -174,8 +174,11 @@ std::string render_timeline_svg(const json& f, const std::string& dom_id) {
   for (double us = std::ceil((lo - base) / 1000.0 / step) * step; us * 1000.0 + base <= hi; us += step) {
     double x = x_of(base + us * 1000.0);
     o += fmt::format("<line class=\"aa-tick\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\"/>", x, kTop, axis_y + 5);
-    o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}{}</text>", x, axis_y + 20,
-                     us > 0 ? "+" : "", fmt_us(std::fabs(us) < step / 1e6 ? 0.0 : us));  // no "-0.00"
+    // As many decimals as the step needs, the same on every tick: "+5", "+10", not "+5.00", "+10.0".
+    int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
+    double shown = std::fabs(us) < step / 1e6 ? 0.0 : us;  // no "-0"
+    o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}{:.{}f}</text>", x, axis_y + 20,
+                     shown > 0 ? "+" : "", shown, decimals);
   }
   o += fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\" text-anchor=\"end\">µs</text>", kWidth - 4, axis_y + 20);
   o += "</g>\n";
