@@ -33,9 +33,12 @@ namespace {
 
 struct CiOptions {
   std::vector<std::string> command;
-  int seeds = 0;
+  // One perturbed run by default: a plain run often schedules a premature
+  // observation so that nothing is even suspect (tokio reuses the pool thread
+  // that just wrote); delaying every write forces the other schedule.
+  int seeds = 1;
   std::string delay = "2ms";
-  double seed_delay_prob = 0.5;
+  double seed_delay_prob = 1.0;
   bool confirm = true;
   int confirm_rounds = 2;
   std::string logs = "awaitaudit-ci-logs";
@@ -199,11 +202,14 @@ void setup_ci(CLI::App& sub, int& exit_code) {
   static AnalyzeOptions opts;
   static CiOptions c;
   add_analyze_options(sub, opts);
-  sub.add_option("--seeds", c.seeds, "also run N times with random delays (seeds 1..N)")->check(CLI::Range(0, 1000));
+  sub.add_option("--seeds", c.seeds, "perturbed runs after the plain one (delay seeds 1..N; 0 = none)")
+      ->check(CLI::Range(0, 1000))
+      ->default_str("1");
   sub.add_option("--delay", c.delay, "delay for perturbed and confirmation runs")->default_str("2ms");
-  sub.add_option("--delay-prob", c.seed_delay_prob, "probability of delaying a write in --seeds runs")
+  sub.add_option("--delay-prob", c.seed_delay_prob,
+                 "probability of delaying each write in --seeds runs (below 1, each seed delays different writes)")
       ->check(CLI::Range(0.0, 1.0))
-      ->default_str("0.5");
+      ->default_str("1");
   sub.add_flag_callback("--no-adapters", [] { c.adapters = false; }, "do not load the Node.js/Python runtime adapters");
   sub.add_flag_callback("--no-confirm", [] { c.confirm = false; }, "skip the confirmation run for latent suspects");
   sub.add_option("--confirm-rounds", c.confirm_rounds, "confirmation runs at most (new suspects start another)")
