@@ -81,8 +81,8 @@ void Checker::emit(RawFinding f, const Pending& w) {
   findings_.push_back(std::move(f));
 }
 
-void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, const ClockSnap& bsnap,
-                   const ConflictRule* rule, bool b_first) {
+void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, uint32_t b_origin,
+                   const ClockSnap& bsnap, const ConflictRule* rule, bool b_first) {
   if (x == w.t) return;            // program order on the writing thread
   if (bsnap.knows(w.ret)) return;  // the write's return happens-before B: ordered
   auto bc = kind_class(b.kind);
@@ -92,6 +92,9 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   bool premature = w.offloaded() && bsnap.knows(w.sub->by);
   bool manifested = b.t_enter < w.w.t_exit;
   if (!premature) {
+    // A common origin (both jobs handed out by one thread, whose own order
+    // we cannot see through atomics) is not a race between strangers.
+    if (b_origin == (w.offloaded() ? w.sub->by.t : w.t)) return;
     // Two racing writes meet twice (each as the other's B): keep the later-as-B side.
     if (b_first && bt.write) return;
     if (w.snap.knows(Epoch{bsnap.self, bsnap.self_epoch})) return;  // B happens-before W
@@ -143,7 +146,7 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   findings_.push_back(std::move(f));
 }
 
-void Checker::conflict(const Event& e, const Touch& t, uint32_t x) {
+void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t origin) {
   const ConflictRule* rule = e.kind == AA_OPEN ? &kOpenRule : conflict_rule(rules_, e.kind);
   if (!rule || !files_.file(t.file).regular) return;
   FileState& fs = state_[t.file];
@@ -157,7 +160,7 @@ void Checker::conflict(const Event& e, const Touch& t, uint32_t x) {
       e.ret >= 0 && (bc == AA_CLASS_SYNCFILE || bc == AA_CLASS_STAT || e.kind == AA_CLOSE);
   for (size_t i = 0; i < fs.writes.size();) {
     Pending& w = *fs.writes[i];
-    pair(w, b, t, x, snap, rule, false);
+    pair(w, b, t, x, origin, snap, rule, false);
     // A later successful fsync/close/stat that follows a failed offloaded
     // write: the program went on as if it had worked.
     if (w.failed && observes_success && !w.lost_reported && w.offloaded() && x != w.t && snap.knows(w.sub->by))
@@ -172,7 +175,7 @@ void Checker::conflict(const Event& e, const Touch& t, uint32_t x) {
     }
   }
   if (e.kind == AA_OPEN && e.ret >= 0) return;  // only a failed open can miss a create
-  fs.recent.push_back(Recent{b, t, x, snap, rule});
+  fs.recent.push_back(Recent{b, t, x, origin, snap, rule});
   if (fs.recent.size() > kRecentPerFile) fs.recent.pop_front();
 }
 
@@ -196,7 +199,7 @@ void Checker::write(const Event& e, const Touch& t, uint32_t x, const Submission
   // Operations that came first in time but followed the submission: the
   // overtaker ran before the write even started.
   if (p->offloaded())
-    for (auto& r : fs.recent) pair(*p, r.b, r.touch, r.x, r.snap, r.rule, true);
+    for (auto& r : fs.recent) pair(*p, r.b, r.touch, r.x, r.origin, r.snap, r.rule, true);
   hb_.pin(x);
   if (p->offloaded()) {
     hb_.pin(p->sub->by.t);
@@ -280,7 +283,7 @@ void Checker::process_exit(const Event& e, uint32_t x) {
         if (p->w.proc == e.proc) {
         Touch none;
         none.file = p->touch.file;
-        pair(*p, b, none, x, snap, rule, false);
+        pair(*p, b, none, x, x, snap, rule, false);
       }
 }
 

@@ -57,7 +57,8 @@ class Checker {
  public:
   Checker(HappensBefore& hb, const FileModel& files, const RuleSet& rules, bool latent);
   // B: a conflicting operation by thread x (checked before it is added as a write).
-  void conflict(const Event& e, const Touch& t, uint32_t x);
+  // `origin`: the thread whose job B runs in (x itself when it works for itself).
+  void conflict(const Event& e, const Touch& t, uint32_t x, uint32_t origin);
   // W: a write-class op by thread t in the job submitted by `s` (nullptr: own work).
   void write(const Event& e, const Touch& t, uint32_t x, const Submission* s);
   // After an acquire on thread t: acknowledgments of writes t handed off.
@@ -83,7 +84,7 @@ class Checker {
   struct Recent {
     EvCopy b;
     Touch touch;
-    uint32_t x = 0;
+    uint32_t x = 0, origin = 0;
     ClockSnap snap;
     const ConflictRule* rule = nullptr;
   };
@@ -92,8 +93,8 @@ class Checker {
     std::deque<Recent> recent;
     uint64_t last_t = 0;
   };
-  void pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, const ClockSnap& bsnap,
-            const ConflictRule* rule, bool b_first);
+  void pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, uint32_t b_origin,
+            const ClockSnap& bsnap, const ConflictRule* rule, bool b_first);
   void lost(Pending& w, const EvCopy* b);
   void emit(RawFinding f, const Pending& w);
   void gc(uint64_t now);

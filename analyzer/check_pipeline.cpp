@@ -126,7 +126,7 @@ void Pipeline::feed(const Event& e) {
     const Submission* sub = bounds_.on_file_op(x);
     for (int i = 0; i < fx.n; ++i) {
       const Touch& t = fx.touch[i];
-      checker_.conflict(e, t, x);
+      checker_.conflict(e, t, x, sub ? sub->by.t : x);
       if (t.write) checker_.write(e, t, x, sub);
     }
   }
