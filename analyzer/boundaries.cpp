@@ -8,21 +8,42 @@ void Boundaries::on_release(uint32_t t, const SyncKey& k) {
   if (it != use.end() && (it->second & kAcquired)) it->second |= kLockLike;
 }
 
+bool Boundaries::is_ancestor(uint32_t a, uint32_t t) const {
+  for (int depth = 0; depth < 64 && t < threads_.size(); ++depth) {
+    uint32_t p = threads_[t].parent;
+    if (p == UINT32_MAX) return false;
+    if (p == a) return true;
+    t = p;
+  }
+  return false;
+}
+
 void Boundaries::on_acquire(uint32_t t, const SyncKey& k, const ReleaseInfo* from, bool wait) {
   uint8_t& u = at(t).use[k];
   bool lock_like = u & kLockLike;
   u |= kAcquired;
   if (!from || !wait || lock_like || from->by.t == t) return;
-  // A wake from a thread that is itself working for t is t's completion
-  // (an acknowledgment), not a job for t: main waiting on a future, a
-  // runtime thread unparked by its blocking pool.
-  if (from->by.t < threads_.size()) {
-    const Thread& o = threads_[from->by.t];
-    const auto& job = o.candidate ? o.candidate : o.current;
-    if (job && job->by.t == t) return;
-  }
+  uint32_t r = from->by.t;
+  // A wake from a thread this one created (directly or not) is a helper
+  // reporting back — main woken by its pool's completion — never a job.
+  if (is_ancestor(t, r)) return;
   Thread& me = at(t);  // threads_ may have grown: re-take the reference
-  me.candidate = Submission{from->by, from->event};
+  // The first such wake since the previous file operation starts the job;
+  // later ones are the job's own locking (a contended mutex woken by a peer
+  // helper, say).  A wake from an ancestor (the thread that created this
+  // pool thread, or its creator) beats a peer's.
+  bool from_ancestor = is_ancestor(r, t);
+  if (me.candidate && (me.candidate_from_ancestor || !from_ancestor)) return;
+  Submission s{from->by, from->event};
+  // A peer helper (same creator) passing the wake on — tokio's pool
+  // threads notify the queue condvar for each other — forwards a job that
+  // came from the peer's own origin: take the peer's submission instead.
+  if (!from_ancestor && r < threads_.size() && me.parent != UINT32_MAX && threads_[r].parent == me.parent) {
+    const auto& peer = threads_[r].candidate ? threads_[r].candidate : threads_[r].current;
+    if (peer && peer->by.t != t) s = *peer;
+  }
+  me.candidate = s;
+  me.candidate_from_ancestor = from_ancestor;
 }
 
 void Boundaries::on_thread_start(uint32_t t, const ReleaseInfo* creator) {
@@ -30,7 +51,11 @@ void Boundaries::on_thread_start(uint32_t t, const ReleaseInfo* creator) {
   th.use.clear();
   th.candidate.reset();
   th.current.reset();
-  if (creator) th.current = Submission{creator->by, creator->event};
+  th.candidate_from_ancestor = false;
+  if (creator) {
+    th.current = Submission{creator->by, creator->event};
+    if (creator->by.t != t) th.parent = creator->by.t;
+  }
 }
 
 const Submission* Boundaries::on_file_op(uint32_t t) {
@@ -38,6 +63,7 @@ const Submission* Boundaries::on_file_op(uint32_t t) {
   if (th.candidate) {
     th.current = std::move(th.candidate);
     th.candidate.reset();
+    th.candidate_from_ancestor = false;
   }
   return th.current ? &*th.current : nullptr;
 }

@@ -5,13 +5,14 @@
 // last handoff comes from the main thread *after* its stat).  The job starts
 // with the wake from the wait the idle helper sleeps in: its pool's queue
 // condvar, semaphore, futex or pipe.  We take, among the acquires between the
-// thread's previous file operation and this one, the last *wait* that came
+// thread's previous file operation and this one, the first *wait* that came
 // from another thread on an object this thread uses only as a consumer:
 // objects it has both acquired and released (a GIL, a mutex) are lock-like
 // and never start a job.  A fresh thread's first job starts at its creation.
 // With no such wait since the previous file operation, the job goes on.
-// A wake from a thread whose own job came from this thread is a completion
-// coming back (main waiting on its future), never a new job.
+// A wake from a thread this one created (its pool reporting back: main
+// waiting on a future) is never a job; a wake from the thread's creator
+// beats one from a peer helper.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -43,7 +44,10 @@ class Boundaries {
   struct Thread {
     std::unordered_map<SyncKey, uint8_t, SyncKeyHash> use;
     std::optional<Submission> candidate, current;
+    bool candidate_from_ancestor = false;
+    uint32_t parent = UINT32_MAX;  // the creating thread (THREAD_START / fork)
   };
+  bool is_ancestor(uint32_t a, uint32_t t) const;  // a created t, or t's creator, ...
   Thread& at(uint32_t t) {
     if (t >= threads_.size()) threads_.resize(t + 1);
     return threads_[t];
