@@ -221,7 +221,7 @@ void Checker::write(const Event& e, const Touch& t, uint32_t x, const Submission
     fs.writes.pop_front();
     old->unlisted = true;
     if (!old->offloaded() || old->ack) release_pins(*old);
-    ++dropped_;
+    else ++dropped_;  // still unacknowledged: later overtakers of it go unseen
   }
 }
 

@@ -156,8 +156,10 @@ void Pipeline::finish() {
     for (const auto& pb : p.problems) notes_.push_back({"note", p.pid, pb});
   }
   if (checker_.dropped_writes())
-    notes_.push_back({"note", 0, fmt::format("{} writes left the per-file window before all later operations were "
-                                             "compared with them", checker_.dropped_writes())});
+    notes_.push_back({"note", procs_.empty() ? 0 : procs_[0].pid,
+                      fmt::format("{} handed-off writes were still unacknowledged when they left the bounded "
+                                  "per-file window; later overtakers of them were not checked",
+                                  checker_.dropped_writes())});
 }
 
 }  // namespace aa
