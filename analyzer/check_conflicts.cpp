@@ -89,7 +89,13 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   if ((bc == AA_CLASS_READ || bc == AA_CLASS_WRITE) && !overlaps(w.touch, bt)) return;
   if (b.kind == AA_CLOSE && !bt.last_close) return;
   if (b.kind == AA_OPEN && !(w.touch.created && b.ret < 0)) return;
-  bool premature = w.offloaded() && bsnap.knows(w.sub->by);
+  // B follows the submission: by a visible edge, or — when B runs in a job
+  // handed out by the same origin (a pool thread that took B's job from the
+  // queue under an uncontended lock leaves no record) — by starting after it.
+  bool by_edge = w.offloaded() && bsnap.knows(w.sub->by);
+  bool by_time = w.offloaded() && !by_edge && b_origin == w.sub->by.t && b_origin != x &&
+                 b.t_enter > w.sub->event.t_enter;
+  bool premature = by_edge || by_time;
   bool manifested = b.t_enter < w.w.t_exit;
   if (!premature) {
     // A common origin (both jobs handed out by one thread, whose own order
@@ -131,9 +137,12 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
     if (manifested) f.stale = stale_wording(b, w.w, w.touch);
     f.evidence = fmt::format(
         "submission: {} on tid {}; {} entered {:.1f} µs after it and {} the write returned; "
-        "no happens-before edge from the write's return to the {}",
+        "no happens-before edge from the write's return to the {}{}",
         kind_name(w.sub->event.kind), w.sub->event.tid, kind_name(b.kind), us(b.t_enter, w.sub->event.t_enter),
-        manifested ? "before" : "after", kind_name(b.kind));
+        manifested ? "before" : "after", kind_name(b.kind),
+        by_time ? fmt::format(" (the {} ran in another job from tid {}, taken without a visible handoff: ordered "
+                              "after the submission by time)", kind_name(b.kind), w.sub->event.tid)
+                : "");
   } else {
     f.severity = "warning";
     f.origin_tid = w.w.tid;
