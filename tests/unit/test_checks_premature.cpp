@@ -245,3 +245,29 @@ TEST_CASE("stale wording") {
   x.err = ETXTBSY;
   CHECK(stale_wording(x, w, wt) == "execve failed with ETXTBSY");
 }
+
+TEST_CASE("pool thread that takes the next job without a visible wake: ordered by time, same origin") {
+  // tokio: the statx job is popped from the queue under an uncontended lock
+  // by a pool thread that just finished another job for main: no record.
+  Script s;
+  prologue(s);
+  handoff(s, kMain, kStatPool, kQ2);  // an earlier job of main's for the stat thread
+  statx(s, kStatPool, 0);              // ... which ends with a file op
+  handoff(s, kMain, kPool, kQ);        // write_all: the write goes to the pool
+  statx(s, kStatPool, 0);              // metadata(): popped without a wake, before the write
+  write10(s, kPool);
+  auto f = s.run();
+  CHECK(count(f, "premature-completion", "manifested") == 1);
+
+  // Twin: the stat comes after main learned the write was done.
+  Script t;
+  prologue(t);
+  handoff(t, kMain, kStatPool, kQ2);
+  statx(t, kStatPool, 0);
+  handoff(t, kMain, kPool, kQ);
+  write10(t, kPool);
+  handoff(t, kPool, kMain, kDone);
+  handoff(t, kMain, kStatPool, kQ2);
+  statx(t, kStatPool, 10);
+  CHECK(count(t.run(), "premature-completion") == 0);
+}
