@@ -41,6 +41,7 @@ def parse():
     ap.add_argument("--aa", required=True)
     ap.add_argument("--shim", required=True)
     ap.add_argument("--need", action="append", default=[])
+    ap.add_argument("--skip-because", help="SKIP (77) with this reason: a tool is absent")
     ap.add_argument("--env", action="append", default=[])
     ap.add_argument("--stat-on", choices=["helper", "origin"])
     ap.add_argument("--handoff-to", action="append", default=[],
@@ -104,6 +105,9 @@ def handoffs(records, channel_fds):
 
 def main():
     a = parse()
+    if a.skip_because:
+        print(f"SKIP: {a.skip_because}")
+        sys.exit(aa.SKIP)
     aa.require_tools(a.need)
     work = tempfile.mkdtemp(prefix="aa-dump-")
     try:

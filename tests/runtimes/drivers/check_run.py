@@ -35,6 +35,7 @@ def parse():
                     help="ROLE=TAG reported but not required: lines that only the submission's"
                          " representative stack can carry (see the report in CMakeLists.txt)")
     ap.add_argument("--need", action="append", default=[])
+    ap.add_argument("--skip-because", help="SKIP (77) with this reason: a tool is absent")
     ap.add_argument("--lenient-count", action="store_true",
                     help="print, but do not require, manifested >= the subject's stale count")
     ap.add_argument("--env", action="append", default=[])
@@ -95,6 +96,9 @@ def check_twin(label, findings, stale):
 
 def main():
     a = parse()
+    if a.skip_because:
+        print(f"SKIP: {a.skip_because}")
+        sys.exit(aa.SKIP)
     aa.require_tools(a.need)
     env = dict(kv.split("=", 1) for kv in a.env)
     for delay in a.delay or ["0"]:
