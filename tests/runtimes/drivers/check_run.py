@@ -4,13 +4,15 @@ findings JSON.
 
   positive: every run has a manifested, error-level premature-completion
             finding; the tagged user source lines (--line ROLE=TAG) appear in
-            the stacks of one such finding; the analyzer's manifested count
-            is at least the subject's own stale count.
+            the stacks of one such finding (--soft-line: only reported); the
+            analyzer's manifested count is at least the subject's own stale
+            count (--lenient-count: only reported).
   twin:     no run has an error-level or manifested finding, and the subject
             itself saw nothing stale.
 
 usage: check_run.py --aa BIN --mode positive|twin [--delay D]... [--runs N]
-                    [--source FILE --line ROLE=TAG ...] [--need TOOL ...]
+                    [--source FILE --line ROLE=TAG ... --soft-line ROLE=TAG ...]
+                    [--lenient-count] [--need TOOL ...] [--skip-because WHY]
                     [--env K=V ...] -- CMD ARGS...
 Each --delay value is one configuration ("0" = plain run); every
 configuration is run --runs times."""
@@ -32,8 +34,7 @@ def parse():
     ap.add_argument("--source")
     ap.add_argument("--line", action="append", default=[], help="ROLE=TAG")
     ap.add_argument("--soft-line", action="append", default=[],
-                    help="ROLE=TAG reported but not required: lines that only the submission's"
-                         " representative stack can carry (see the report in CMakeLists.txt)")
+                    help="ROLE=TAG reported but not required (why: tests/runtimes/CMakeLists.txt)")
     ap.add_argument("--need", action="append", default=[])
     ap.add_argument("--skip-because", help="SKIP (77) with this reason: a tool is absent")
     ap.add_argument("--lenient-count", action="store_true",
