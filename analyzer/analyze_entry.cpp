@@ -20,15 +20,16 @@
 
 namespace aa {
 namespace {
-// Call sites (module + offset, stable across ASLR) of writes behind latent
-// suspects and manifested findings, one per line, for targeted delays.
+// Call sites ("MODULE 0xOFFSET", stable across ASLR; the format the shim's
+// AWAITAUDIT_DELAY_SITES reads) of writes behind premature-completion
+// findings, one per line, for targeted delays.
 void write_delay_sites(const nlohmann::json& report, const std::string& path) {
   std::set<std::string> sites;
   for (const auto& f : report["findings"]) {
     if (f["kind"] != "premature-completion") continue;
     for (const auto& fr : f["write"]["stack"])
       if (fr.value("user", false) || &fr == &f["write"]["stack"].back()) {
-        sites.insert(fr.value("module", "") + "+" + fr.value("module_offset", "0x0"));
+        sites.insert(fr.value("module", "") + " " + fr.value("module_offset", "0x0"));  // the shim's "MODULE OFFSET"
         break;
       }
   }
