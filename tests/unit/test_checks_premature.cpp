@@ -271,3 +271,39 @@ TEST_CASE("pool thread that takes the next job without a visible wake: ordered b
   statx(t, kStatPool, 10);
   CHECK(count(t.run(), "premature-completion") == 0);
 }
+
+TEST_CASE("lost write error with no acknowledgment at all") {
+  Script s;
+  prologue(s);
+  handoff(s, kMain, kPool, kQ);
+  auto& w = s.ev(kPool, AA_WRITE, {3, 10, -1, 0}, 4);  // short count: the rest never lands
+  (void)w;
+  s.ev(kMain, AA_CLOSE_RANGE, {100, 200, 0});  // the origin moves on
+  auto f = s.run();
+  CHECK(count(f, "lost-write-error") == 1);
+}
+
+TEST_CASE("fork: the child's write is handed off by the fork; waitpid acknowledges it") {
+  auto build = [](Script& s, bool wait) {
+    auto& o = s.ev(kMain, AA_OPEN, {-100, O_WRONLY | O_CREAT | O_TRUNC, 0644}, 3);
+    s.path(o, "/work/out.txt");
+    o.st = Script::st(10, 0, 5'000);
+    s.ev(kMain, AA_FORK, {0}, s.procs[1].pid);
+    auto& cw = s.ev(s.procs[1].pid, AA_WRITE, {3, 10, -1, 0}, 10, 50'000, 1000, 1);  // the child, slow
+    s.ev(s.procs[1].pid, AA_EXIT, {0, 0}, 0, 1000, 1000, 1);
+    if (wait) {
+      auto& wp = s.ev(kMain, AA_WAITPID, {s.procs[1].pid, 0}, s.procs[1].pid, 100, 1000);
+      wp.t_enter = cw.t_enter;  // it blocked until the child was gone
+    }
+    auto& st = s.ev(kMain, AA_FSTAT, {3}, 0, 1000, wait ? 1000 : 0);
+    st.st = Script::st(10, wait ? 10 : 0, 5'000);
+    if (!wait) { st.t_enter = cw.t_enter + 100; st.t_exit = st.t_enter + 1000; }
+  };
+  Script s(2);
+  build(s, false);
+  auto f = s.run();
+  CHECK(count(f, "premature-completion", "manifested") == 1);
+  Script t(2);
+  build(t, true);
+  CHECK(count(t.run(), "premature-completion") == 0);
+}

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "check_pipeline.h"
+#include "log_reader.h"
 #include "rules.h"
 
 namespace aa::synth {
@@ -68,13 +69,7 @@ struct Script {
   std::vector<RawFinding> run(bool latent = true) {
     std::vector<const Event*> order;
     for (auto& e : events) order.push_back(&e);
-    auto key = [](const Event* e) {
-      bool acq = e->kind == AA_FUTEX ? ((e->a[1] & 127) == 0 || (e->a[1] & 127) == 9)
-                                     : (e->kind == AA_MUTEX_LOCK || e->kind == AA_COND_WAIT ||
-                                        e->kind == AA_SEM_WAIT || e->kind == AA_THREAD_START ||
-                                        e->kind == AA_THREAD_JOIN);
-      return acq ? e->t_exit : e->t_enter;
-    };
+    auto key = [](const Event* e) { return acquires_at_exit(*e) ? e->t_exit : e->t_enter; };
     std::stable_sort(order.begin(), order.end(), [&](auto* a, auto* b) { return key(a) < key(b); });
     rules = RuleSet{};
     Pipeline p(procs, rules, latent);
