@@ -79,7 +79,10 @@ void HappensBefore::release(uint32_t t, const SyncKey& k, const Event& ev) {
   bool dominated = !o.vec || (o.single.valid() && threads_[o.single.t].gen == o.single_gen &&
                               knows(t, o.single));
   if (dominated) {
-    o.vec = th.vec;  // shared: thread vectors are copied before they change
+    // Copy into the object's own buffer when it has one: sharing the
+    // thread's vector would force a copy (and a malloc) at its next acquire.
+    if (o.vec && o.vec.use_count() == 1) *std::const_pointer_cast<ClockVec>(o.vec) = *th.vec;
+    else o.vec = std::make_shared<ClockVec>(*th.vec);
     o.single = me;
     o.single_gen = th.gen;
   } else {
