@@ -85,6 +85,10 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
                    const ClockSnap& bsnap, const ConflictRule* rule, bool b_first) {
   if (x == w.t) return;            // program order on the writing thread
   if (bsnap.knows(w.ret)) return;  // the write's return happens-before B: ordered
+  // The origin was told (acknowledgment) and B runs in a later job of the
+  // same origin, started after that: ordered through the origin even when
+  // the pool thread took B's job without a visible handoff.
+  if (w.ack && w.offloaded() && b_origin == w.sub->by.t && b_origin != x && b.t_enter > w.ack->t_exit) return;
   auto bc = kind_class(b.kind);
   if ((bc == AA_CLASS_READ || bc == AA_CLASS_WRITE) && !overlaps(w.touch, bt)) return;
   if (b.kind == AA_CLOSE && !bt.last_close) return;
