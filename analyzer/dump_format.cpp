@@ -50,7 +50,7 @@ void append_quoted(fmt::memory_buffer& out, std::string_view s) {
   out.push_back('"');
 }
 
-const char* flag_names[] = {"stat", "path", "path2", "data", "pending", "trunc"};
+const char* flag_names[] = {"stat", "path", "path2", "data", "pending", "trunc", "delayed"};
 
 }  // namespace
 
@@ -93,6 +93,7 @@ void append_text_record(fmt::memory_buffer& out, const Event& ev, uint64_t t0) {
   if (ev.err) fmt::format_to(it, " {}", errno_name(ev.err));
   if (ev.flags & AA_F_PENDING) fmt::format_to(it, " (pending)");
   if (ev.flags & AA_F_TRUNC) fmt::format_to(it, " (truncated)");
+  if (ev.flags & AA_F_DELAYED) fmt::format_to(it, " (delayed)");
   if (ev.stack_id) fmt::format_to(it, " [stack {}]", ev.stack_id);
   uint64_t dur = ev.t_exit >= ev.t_enter ? ev.t_exit - ev.t_enter : 0;
   fmt::format_to(it, " <{}.{:06}>\n", dur / 1000000000, dur / 1000 % 1000000);
@@ -119,7 +120,7 @@ nlohmann::json record_json(const Event& ev, const LogSet& logs) {
                       {"ret", ev.ret},    {"errno", ev.err}};
   j["errno_name"] = ev.err ? nlohmann::json(errno_name(ev.err)) : nlohmann::json(nullptr);
   nlohmann::json flags = nlohmann::json::array();
-  for (int b = 0; b < 6; ++b)
+  for (size_t b = 0; b < std::size(flag_names); ++b)
     if (ev.flags & (1u << b)) flags.push_back(flag_names[b]);
   j["flags"] = std::move(flags);
   nlohmann::json args = nlohmann::json::object();
