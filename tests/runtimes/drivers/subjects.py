@@ -25,7 +25,7 @@ def subjects(build, src, iters):
     out.append(("c pthread_pool +wait", "twin", [], {}, [pool, "--twin", *n]))
     out.append(("c libuv_write", "positive", [], {}, [libuv, *n]))
     out.append(("c libuv_write +in-cb", "twin", [], {}, [libuv, "--twin", *n]))
-    for scen in ("filehandle", "append"):
+    for scen in ("filehandle", "append", "stream"):
         out.append((f"node {scen}", "positive", ["node"], NODE_ENV, ["node", node_js, scen, *n]))
         out.append((f"node {scen} +await", "twin", ["node"], NODE_ENV, ["node", node_js, scen, "--twin", *n]))
     for scen in ("executor", "to_thread"):

@@ -7,8 +7,9 @@
 // usage: node subjects.js filehandle|append|stream [--twin] [--iters N] [--dir D]
 //   filehandle: fs.promises.open, fh.write(buf) not awaited, fs.statSync(path)
 //   append:     fs.appendFile(path, data, cb), fs.readFileSync(path) before cb
-//   stream:     createWriteStream, write, end, fs.statSync (dump test only: the
-//               stream defers even the submission, see DESIGN.md section 4)
+//   stream:     createWriteStream, write, end, fs.statSync (the stream defers
+//               even the submission to a later tick: only awaitaudit's Node.js
+//               adapter can see it, see DESIGN.md section 4)
 'use strict';
 const fs = require('fs');
 const os = require('os');
