@@ -147,21 +147,27 @@ int run_ci(CiOptions c, AnalyzeOptions opts) {
   if (c.confirm) {
     std::vector<std::string> targeted;
     for (int round = 1; round <= c.confirm_rounds; ++round) {
+      // A suspect that manifested in some run is an error already; only the
+      // ones never seen manifested need the targeted delay.
+      std::set<std::string> manifested;
+      for (const auto& r : runs)
+        for (const auto& f : r.report.value("findings", nlohmann::json::array()))
+          if (f.value("confidence", "") != "latent") manifested.insert(finding_key(f));
       std::vector<std::string> fresh;
       for (const auto& r : runs)
         for (auto& k : new_latent_keys(r.report, targeted))
-          if (std::find(fresh.begin(), fresh.end(), k) == fresh.end()) fresh.push_back(k);
+          if (!manifested.count(k) && std::find(fresh.begin(), fresh.end(), k) == fresh.end()) fresh.push_back(k);
       if (fresh.empty()) break;
       std::string sites = fmt::format("{}/confirm-{}.sites", c.logs, round);
       size_t n = write_delay_sites(runs, sites);
       if (n == 0) {
-        std::fprintf(progress, "awaitaudit ci: %zu latent suspects but no write call sites (stacks off?): "
-                               "they stay unresolved\n", fresh.size());
+        std::fprintf(progress, "awaitaudit ci: %zu latent suspect%s but no write call sites (stacks off?): "
+                               "unresolved\n", fresh.size(), fresh.size() == 1 ? "" : "s");
         break;
       }
       targeted.insert(targeted.end(), fresh.begin(), fresh.end());
-      std::fprintf(progress, "awaitaudit ci: confirming %zu latent suspects with delays on %zu write sites\n",
-                   fresh.size(), n);
+      std::fprintf(progress, "awaitaudit ci: confirming %zu latent suspect%s with delays on %zu write site%s\n",
+                   fresh.size(), fresh.size() == 1 ? "" : "s", n, n == 1 ? "" : "s");
       do_run(fmt::format("confirm-{}", round), RunRole::Confirm,
              {{"AWAITAUDIT_DELAY", c.delay}, {"AWAITAUDIT_DELAY_PROB", "1"}, {"AWAITAUDIT_DELAY_SITES", sites}});
     }
