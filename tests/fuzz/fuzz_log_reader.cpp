@@ -2,12 +2,10 @@
 // under test: any bytes given as a log either fail with ToolError(kExitDataErr)
 // or decode (possibly partially, with problems noted); never another
 // exception, a crash, an out-of-bounds read (ASan) or a hang.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <span>
 #include <string>
 
 #include "dump_format.h"
@@ -15,12 +13,12 @@
 #include "log_reader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // One memfd reused for every input: the reader opens logs by path.
-  static int fd = memfd_create("aa-fuzz.aalog", 0);
-  static std::string path = "/proc/self/fd/" + std::to_string(fd);
-  if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, data, size, 0) != static_cast<ssize_t>(size))) std::abort();
+  // Straight from libFuzzer's buffer: no file, no mmap, no page dropping, so
+  // an execution costs only the decoding (a memfd and open-by-path per input
+  // held this target at ~430 exec/s).  The path route (mmap, fstat) is
+  // covered by the unit and integration tests.
   try {
-    aa::LogSet logs = aa::LogSet::open({path});
+    aa::LogSet logs = aa::LogSet::open_memory(std::span<const uint8_t>(data, size), "fuzz.aalog");
     fmt::memory_buffer out;
     for (const auto& p : logs.processes()) {
       aa::append_text_process(out, p);

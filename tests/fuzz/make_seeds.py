@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Writes small, valid awaitaudit logs as fuzzing seeds (tests/fuzz/corpus/).
+
+The shim's logs start with a 64 KiB header and 1 MiB chunks, so a mutation
+rarely lands on a byte the reader looks at.  The format allows any header and
+chunk size (multiples of 8), so these seeds use a 512-byte header and 1 KiB
+chunks: every byte of a 2–4 KiB seed is a field, a string or a record.
+Kind numbers are read from preload/log_format.h, so the seeds follow the table.
+
+  make_seeds.py OUT_DIR"""
+import os
+import re
+import struct
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HDR, CHUNK = 512, 1024
+F_STAT, F_PATH, F_PATH2, F_DATA, F_PENDING, F_TRUNC = 1, 2, 4, 8, 16, 32
+
+
+def kinds():
+    text = open(os.path.join(ROOT, "preload", "log_format.h")).read()
+    names = re.findall(r"^\s*(?:/\*.*?\*/\s*)?X\((\w+),", text, re.M)
+    return {n: i + 1 for i, n in enumerate(names)}
+
+
+K = kinds()
+
+
+def header(chunks, argv=("prog", "a"), exe="/bin/prog", cwd="/tmp", flags=1, stack_depth=8):
+    blob = b""
+    strings = {}
+    for name, val in (("exe", exe.encode()), ("cwd", cwd.encode()), ("argv", b"\0".join(a.encode() for a in argv))):
+        strings[name] = (256 + len(blob), len(val))
+        blob += val + b"\0"
+    h = b"AWAITLOG" + struct.pack("<IIII", 1, HDR, CHUNK, flags) + struct.pack("<Q", chunks)
+    h += struct.pack("<iiQQII", 100, 1, 1_000_000, 2_000_000, 1, len(argv))
+    for name in ("exe", "cwd", "argv"):
+        h += struct.pack("<II", *strings[name])
+    h += struct.pack("<QQI", 0, 0xabcdef, stack_depth)
+    h = h.ljust(256, b"\0") + blob
+    assert len(h) <= HDR
+    return h.ljust(HDR, b"\0")
+
+
+def record(kind, tid, seq, t, args=(), ret=0, err=0, st=None, path=None, path2=None, data=None, flags=0, stack=0):
+    body = b""
+    if st is not None:
+        flags |= F_STAT
+        body += struct.pack("<QQqIIqq", *st)
+    if data is not None:
+        flags |= F_DATA
+    if path is not None:
+        flags |= F_PATH
+        body += path.encode() + b"\0"
+    if path2 is not None:
+        flags |= F_PATH2
+        body += path2.encode() + b"\0"
+    if data is not None:
+        body = body.ljust((len(body) + 7) // 8 * 8, b"\0") + b"".join(struct.pack("<Q", x) for x in data)
+    a = list(args) + [0] * (6 - len(args))
+    size = (96 + len(body) + 7) // 8 * 8
+    fixed = struct.pack("<IHHiIQQqiI6q", size, K[kind], flags, tid, stack, t, t + 500, ret, err, seq, *a)
+    return (fixed + body).ljust(size, b"\0")
+
+
+def chunk(tid, records):
+    c = struct.pack("<IiQ", 0x4b4e4843, tid, 0) + b"".join(records)
+    assert len(c) <= CHUNK, len(c)
+    return c.ljust(CHUNK, b"\0")
+
+
+def seeds():
+    st = (2049, 77, 10, 0o100644, 1, 5_000, 4_000)
+    maps = "55d0c0000000-55d0c0010000 r-xp 00000000 08:01 77 /bin/prog\n"
+    main = [record("MAPS", 100, 0, 1_000, path=maps),
+            record("STACK", 100, 1, 1_100, args=(1, 2), data=[0x55d0c0000100, 0x55d0c0000200]),
+            record("OPEN", 100, 2, 1_200, args=(-100, 0o1101, 0o644), ret=3, st=st, path="/tmp/x/out.txt", stack=1),
+            record("THREAD_CREATE", 100, 3, 1_300, args=(1, 0x7f00)),
+            record("FUTEX", 100, 4, 1_400, args=(0x7f10, 129, 1)),
+            record("STATX", 100, 5, 1_500, args=(-100, 0, 0xfff), st=st[:2] + (0,) + st[3:], path="/tmp/x/out.txt"),
+            record("RENAME", 100, 6, 1_600, args=(-100, -100, 0), path="/tmp/x/out.txt", path2="/tmp/x/new.txt"),
+            record("EXIT", 100, 7, 3_000, args=(0, 0))]
+    worker = [record("THREAD_START", 101, 0, 1_350, args=(1, 100, 0x7f00)),
+              record("FUTEX", 101, 1, 1_380, args=(0x7f10, 128, 0), ret=0),
+              record("WRITE", 101, 2, 1_450, args=(3, 10, -1, 0), ret=10),
+              record("CLOSE", 101, 3, 1_700, args=(3,)),
+              record("THREAD_EXIT", 101, 4, 1_800, args=(1, 0x7f00))]
+    yield "two_threads", header(2) + chunk(100, main) + chunk(101, worker)
+    # Unfinished record (kind 0 with a size) in the middle, then more records.
+    unfinished = bytearray(record("WRITE", 101, 2, 1_450, args=(3, 10, -1, 0), ret=10))
+    unfinished[4:6] = b"\0\0"
+    yield "unfinished", header(2, flags=0) + chunk(100, main[:4]) + chunk(101, worker[:2] + [bytes(unfinished)] + worker[3:])
+    # Claimed chunk never started (all zero), one with a bad magic, and a truncated tail.
+    yield "bad_chunks", header(4) + chunk(100, main[:3]) + b"\0" * CHUNK + b"XXXX" + b"\0" * (CHUNK - 4) + chunk(101, worker)[:300]
+    # Channels, a fork child's header, sequence gaps.
+    chan = [record("PIPE", 200, 0, 10, args=(3, 4, 0)), record("WRITE", 200, 1, 20, args=(4, 1, -1, 0), ret=1),
+            record("FORK", 200, 5, 30, ret=201), record("READ", 200, 9, 40, args=(3, 1, -1, 0), ret=1),
+            record("EXECVE", 200, 10, 50, args=(0,), path="/bin/true", flags=F_PENDING)]
+    yield "channels_gaps", header(1, argv=("sh", "-c", "x"), exe="/bin/sh") + chunk(200, chan)
+
+
+if __name__ == "__main__":
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    for name, data in seeds():
+        with open(os.path.join(out, f"seed_{name}.aalog"), "wb") as f:
+            f.write(data)
