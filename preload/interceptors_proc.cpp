@@ -170,6 +170,14 @@ AA_INTERCEPTOR(pid_t, wait4, (pid_t pid, int* status, int options, struct rusage
   c.args(pid, options);
   return traced(c, [&] { return REAL(wait4)(pid, status, options, ru); });
 }
+// dash reaps its children with wait3 (hardening: `make` recipes run by sh
+// showed file races between a recipe's writes and make's later stat).
+AA_INTERCEPTOR(pid_t, wait3, (int* status, int options, struct rusage* ru)) {
+  Call c;
+  call_begin(c, AA_WAITPID);
+  c.args(-1, options);
+  return traced(c, [&] { return REAL(wait3)(status, options, ru); });
+}
 AA_INTERCEPTOR(pid_t, wait, (int* status)) {
   Call c;
   call_begin(c, AA_WAITPID);

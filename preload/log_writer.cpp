@@ -18,13 +18,20 @@
 namespace aa {
 namespace {
 
-constexpr size_t kRegionBytes = size_t(1) << 36;  // address space only
+// Address space only.  Tried largest first: a `ulimit -v` or valgrind (which
+// refuses a 64 GiB reservation) still gets a log, with a smaller ceiling.
+constexpr size_t kRegionBytesMax = size_t(1) << 36;
+constexpr size_t kRegionBytesMin = size_t(1) << 26;
+constexpr size_t kHugeBytes = size_t(2) << 20;  // x86-64 PMD page
 
 // Zero-initialised POD on purpose: a dynamic initialiser would run after
 // our constructor and wipe the open log.  fd is valid only while hdr is set.
 struct LogState {
   int fd;
-  char* region;
+  char* region;         // file offset 0 lives here
+  char* reserved;       // the PROT_NONE reservation region lies in (for munmap)
+  size_t reserved_bytes;
+  uint32_t chunks_off;  // header.header_size: where chunk 0 starts in the file
   uint32_t chunk_size;
   uint64_t max_chunks;
   aa_file_header* hdr;
@@ -32,12 +39,12 @@ struct LogState {
   char path[2048];
 } g_log;
 
-char* chunk_base(uint64_t k) { return g_log.region + AA_HEADER_SIZE + k * g_log.chunk_size; }
+char* chunk_base(uint64_t k) { return g_log.region + g_log.chunks_off + k * g_log.chunk_size; }
 
 // Maps a freshly claimed chunk and writes its header; false when out of room.
 bool map_chunk(uint64_t k, int32_t tid) {
   if (k >= g_log.max_chunks) return false;
-  long off = (long)(AA_HEADER_SIZE + k * g_log.chunk_size);
+  long off = (long)(g_log.chunks_off + k * g_log.chunk_size);
   long r = AA_RAW(fallocate, g_log.fd, 0, off, (long)g_log.chunk_size);
   if (r < 0) {
     // Filesystems without fallocate: writing the last byte extends the file
@@ -48,6 +55,12 @@ bool map_chunk(uint64_t k, int32_t tid) {
   long m = AA_RAW(mmap, (long)chunk_base(k), (long)g_log.chunk_size, PROT_READ | PROT_WRITE,
                   MAP_SHARED | MAP_FIXED, g_log.fd, off);
   if (m < 0 && m > -4096) return false;
+  // Huge-page-aligned chunks: ask for 2 MiB page-cache folios.  Measured on
+  // ext4 (Linux 6.18, THP "madvise"): populating 20 MiB of log took 5.3 ms of
+  // CPU instead of 14.6 ms with 4 KiB pages.  Misaligned, the hint costs more
+  // than it saves (18 ms), so it is only given when the chunk is aligned.
+  if (g_log.chunks_off % kHugeBytes == 0 && g_log.chunk_size % kHugeBytes == 0)
+    AA_RAW(madvise, (long)chunk_base(k), (long)g_log.chunk_size, MADV_HUGEPAGE);
   // One system call instead of a write fault per page on the hot path
   // (MAP_POPULATE only prefaults shared mappings for reading).  Linux >= 5.14;
   // older kernels refuse it and fault lazily.
@@ -154,7 +167,8 @@ uint64_t make_log_id() {
 bool log_open(uint64_t parent_log_id) {
   // Directory: create 0700 if missing; refuse one that belongs to someone else.
   AA_RAW(mkdir, (long)g_cfg.dir, 0700);
-  long dfd = AA_RAW(openat, AT_FDCWD, (long)g_cfg.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // O_NOFOLLOW: a symlink planted at the directory's name is refused, not followed.
+  long dfd = AA_RAW(openat, AT_FDCWD, (long)g_cfg.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0) return false;
   struct stat dst;
   if (AA_RAW(fstat, dfd, (long)&dst) < 0 || dst.st_uid != (uid_t)AA_RAW(geteuid)) {
@@ -190,20 +204,35 @@ bool log_open(uint64_t parent_log_id) {
   }
   g_log.fd = high;
   g_log.chunk_size = g_cfg.chunk_size;
-  g_log.max_chunks = (kRegionBytes - AA_HEADER_SIZE) / g_log.chunk_size;
+  // With huge-page-sized chunks, chunk 0 starts at 2 MiB so every chunk is
+  // huge-page aligned in the file (readers take header_size from the header).
+  // The gap after the 64 KiB header is a hole: no disk blocks, no page cache.
+  g_log.chunks_off = g_log.chunk_size % kHugeBytes == 0 ? (uint32_t)kHugeBytes : AA_HEADER_SIZE;
+  if (g_log.chunks_off > AA_HEADER_SIZE) AA_RAW(ftruncate, high, (long)g_log.chunks_off);
   if (AA_RAW(fallocate, high, 0, 0, AA_HEADER_SIZE) < 0) {
     char zero = 0;
     AA_RAW(pwrite64, high, (long)&zero, 1, AA_HEADER_SIZE - 1);
   }
-  long region = AA_RAW(mmap, 0, (long)kRegionBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (region < 0 && region > -4096) return false;
+  long reserved = -1;
+  size_t bytes = kRegionBytesMax;
+  for (; bytes >= kRegionBytesMin && bytes > kHugeBytes + g_log.chunks_off + g_log.chunk_size; bytes /= 4) {
+    reserved = AA_RAW(mmap, 0, (long)bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (!(reserved < 0 && reserved > -4096)) break;
+  }
+  if (reserved < 0 && reserved > -4096) return false;
+  g_log.reserved = (char*)reserved;
+  g_log.reserved_bytes = bytes;
+  // File offsets and addresses agree modulo 2 MiB, so aligned chunks can be
+  // mapped with huge pages.
+  long region = (long)(((size_t)reserved + kHugeBytes - 1) & ~(kHugeBytes - 1));
+  g_log.max_chunks = ((size_t)reserved + bytes - (size_t)region - g_log.chunks_off) / g_log.chunk_size;
   long m = AA_RAW(mmap, region, AA_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, high, 0);
   if (m < 0 && m > -4096) return false;
   g_log.region = (char*)region;
   auto* h = (aa_file_header*)region;
   g_log.hdr = h;
   h->version = AA_LOG_VERSION;
-  h->header_size = AA_HEADER_SIZE;
+  h->header_size = g_log.chunks_off;
   h->chunk_size = g_log.chunk_size;
   h->pid = (int32_t)AA_RAW(getpid);
   h->ppid = (int32_t)AA_RAW(getppid);
@@ -280,9 +309,10 @@ void log_set_fd(int fd) { g_log.fd = fd; }
 void log_drop_mapping() {
   // Fork child: the parent's mapping is shared with the parent; writing to it
   // would corrupt the parent's log.  Unmap it and close our copy of its fd.
-  if (g_log.region) AA_RAW(munmap, (long)g_log.region, (long)kRegionBytes);
+  if (g_log.reserved) AA_RAW(munmap, (long)g_log.reserved, (long)g_log.reserved_bytes);
   if (g_log.fd >= 0) AA_RAW(close, g_log.fd);
   g_log.region = nullptr;
+  g_log.reserved = nullptr;
   g_log.hdr = nullptr;
   g_log.fd = -1;
 }
