@@ -51,6 +51,7 @@ constexpr size_t kMaxProblems = 20;
 struct LogFile {
   const uint8_t* base = nullptr;
   size_t size = 0;
+  bool mapped = true;  // false: caller's memory (open_memory): never unmapped, pages never dropped
   uint32_t header_size = 0, chunk_size = 0;
   std::unordered_map<uint32_t, std::span<const uint64_t>> stacks;
   std::vector<LogSet::Maps> maps;
@@ -112,10 +113,11 @@ struct LogSet::Impl {
 
   ~Impl() {
     for (auto& l : logs)
-      if (l.base) munmap(const_cast<uint8_t*>(l.base), l.size);
+      if (l.base && l.mapped) munmap(const_cast<uint8_t*>(l.base), l.size);
   }
 
   void add(const std::string& path);
+  void add_bytes(LogFile lf, const std::string& path);
   void index(uint32_t proc);
 };
 
@@ -139,13 +141,17 @@ void LogSet::Impl::add(const std::string& path) {
     lf.base = static_cast<const uint8_t*>(m);
   }
   close(fd);
+  add_bytes(std::move(lf), path);
+}
+
+void LogSet::Impl::add_bytes(LogFile lf, const std::string& path) {
   ProcessInfo info;
   info.log_path = path;
   uint64_t claimed = 0;
   try {
     decode_header(lf.base, lf.size, path, info, &lf.header_size, &lf.chunk_size, &claimed);
   } catch (...) {
-    if (lf.base) munmap(const_cast<uint8_t*>(lf.base), lf.size);
+    if (lf.base && lf.mapped) munmap(const_cast<uint8_t*>(lf.base), lf.size);
     throw;
   }
   logs.push_back(std::move(lf));
@@ -166,7 +172,7 @@ void LogSet::Impl::add(const std::string& path) {
     if (log.size - off < sizeof ch) break;
     std::memcpy(&ch, log.base + off, sizeof ch);
     // The read faulted in a window of pages (fault-around, large folios): drop it.
-    release_pages(log.base, off, std::min<size_t>(log.size, off + log.chunk_size));
+    if (log.mapped) release_pages(log.base, off, std::min<size_t>(log.size, off + log.chunk_size));
     if (ch.magic != AA_CHUNK_MAGIC) {
       // An all-zero chunk was claimed but never started (killed in between).
       if (ch.magic != 0 || ch.tid != 0) procs.back().problems.push_back(fmt::format("chunk {}: bad magic, skipped", k));
@@ -227,7 +233,7 @@ void LogSet::Impl::index(uint32_t proc) {
         first_t = std::min(first_t, ev.t_enter);
       }
     }
-    release_pages(log.base, off, end);
+    if (log.mapped) release_pages(log.base, off, end);
   }
   for (const auto& t : threads)
     if (t.proc == proc && seqs[t.tid].lost)
@@ -239,6 +245,16 @@ void LogSet::Impl::index(uint32_t proc) {
 LogSet LogSet::open(const std::vector<std::string>& paths_or_dirs) {
   auto impl = std::make_unique<Impl>();
   for (const auto& f : expand_inputs(paths_or_dirs)) impl->add(f);
+  return LogSet(std::move(impl));
+}
+
+LogSet LogSet::open_memory(std::span<const uint8_t> bytes, const std::string& name) {
+  auto impl = std::make_unique<Impl>();
+  LogFile lf;
+  lf.base = bytes.data();
+  lf.size = bytes.size();
+  lf.mapped = false;
+  impl->add_bytes(std::move(lf), name);
   return LogSet(std::move(impl));
 }
 
@@ -261,6 +277,7 @@ namespace {
 struct Cursor {
   const uint8_t* base;
   size_t file_size, chunk_size;
+  bool mapped;
   const std::vector<uint64_t>* chunks;
   size_t chunk = 0;  // index into *chunks
   size_t at = 0, end = 0;
@@ -287,7 +304,7 @@ struct Cursor {
         }
       }
       // End of this chunk (size 0, bad size, or bytes exhausted).
-      release_pages(base, (*chunks)[chunk], std::min(file_size, (*chunks)[chunk] + chunk_size));
+      if (mapped) release_pages(base, (*chunks)[chunk], std::min(file_size, (*chunks)[chunk] + chunk_size));
       if (++chunk >= chunks->size()) return false;
       enter_chunk();
     }
@@ -315,7 +332,7 @@ void LogSet::for_each(const std::function<void(const Event&)>& fn) const {
   for (const auto& t : impl_->threads) {
     if (t.chunks.empty()) continue;
     const LogFile& log = impl_->logs[t.proc];
-    Cursor c{log.base, log.size, log.chunk_size, &t.chunks};
+    Cursor c{log.base, log.size, log.chunk_size, log.mapped, &t.chunks};
     c.ev.proc = t.proc;
     c.ev.pid = impl_->procs[t.proc].pid;
     c.enter_chunk();

@@ -24,6 +24,10 @@ class LogSet {
   // whose header is corrupt.  Damage inside chunks is not fatal: it is counted
   // in ProcessInfo::skipped/problems and decoding goes on.
   static LogSet open(const std::vector<std::string>& paths_or_dirs);
+  // One log already in memory (fuzzing, tests): same validation and errors as
+  // open(); `name` stands for the path in messages.  The bytes are not copied
+  // and must outlive the LogSet.
+  static LogSet open_memory(std::span<const uint8_t> bytes, const std::string& name);
 
   const std::vector<ProcessInfo>& processes() const;
 
