@@ -80,7 +80,7 @@ class CPythonTests(Workload):
             line = re.sub(r"^\d+:\d\d:\d\d (load avg: [\d.]+ )?", "", line)
             line = re.sub(r" \(\d+(\.\d+)? ?(sec|ms|min)[^)]*\)", "", line)
             if re.match(r"(\[\s*\d+/\d+\]|All \d+ tests OK|\d+ tests? (OK|failed|skipped|altered)|"
-                        r"Tests? result:|Result:|test_\w+ (failed|skipped|passed|crashed))", line):
+                        r"Tests? result:|Result:|Total tests:|Total test files:|test_\w+ (failed|skipped|passed|crashed))", line):
                 keep.append(line.replace(work, "WORK").rstrip())
             elif re.match(r"\s+test_\w+", line):  # lists under "N tests failed:"
                 keep.append(line.strip())
