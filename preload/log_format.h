@@ -19,7 +19,7 @@
 #define AA_LOG_MAGIC "AWAITLOG"
 #define AA_LOG_VERSION 1u
 #define AA_HEADER_SIZE 65536u
-#define AA_DEFAULT_CHUNK_SIZE (1u << 20)
+#define AA_DEFAULT_CHUNK_SIZE (2u << 20)  /* one huge page: see log_writer.cpp */
 #define AA_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
 #define AA_MAX_STACK_DEPTH 64
 #define AA_LOG_SUFFIX ".aalog"
