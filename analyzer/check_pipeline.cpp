@@ -117,6 +117,12 @@ void Pipeline::feed(const Event& e) {
   sync(e, x);
 
   FileEffects fx = files_.apply(e);
+  // Using an fd proves its open returned: the fd number is the open's
+  // result.  Not a submission (no job starts), so boundaries do not see it.
+  if (fx.ofd_used) {
+    hb_.acquire(x, {kSyncOfd, 0, fx.ofd_used});
+    acquired_ = true;
+  }
   if (fx.channel) {
     SyncKey k{kSyncChannel, 0, fx.channel};
     if (fx.channel_write) release(x, k, e);
@@ -130,6 +136,8 @@ void Pipeline::feed(const Event& e) {
       if (t.write) checker_.write(e, t, x, sub);
     }
   }
+  if (fx.ofd_created) hb_.release(x, {kSyncOfd, 0, fx.ofd_created}, e);  // after the write took W's stamp
+  for (uint64_t id : files_.take_gone_ofds()) hb_.forget({kSyncOfd, 0, id});
   if (e.kind == AA_EXIT) checker_.process_exit(e, x);
   if (acquired_) checker_.acquired(e, x);
   if (e.kind == AA_THREAD_EXIT) {

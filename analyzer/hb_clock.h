@@ -52,7 +52,9 @@ struct SyncKeyHash {
     return std::hash<uint64_t>()(k.v * 0x9e3779b97f4a7c15ull ^ (uint64_t(k.proc) << 8 | k.type));
   }
 };
-enum SyncType : uint8_t { kSyncAddr = 1, kSyncSpawn, kSyncExit, kSyncFork, kSyncExec, kSyncChannel };
+// kSyncOfd: an open file description, released at its open's return and
+// acquired by every later use of an fd naming it (FileEffects::ofd_used).
+enum SyncType : uint8_t { kSyncAddr = 1, kSyncSpawn, kSyncExit, kSyncFork, kSyncExec, kSyncChannel, kSyncOfd };
 
 struct ReleaseInfo {
   Epoch by;       // releasing thread and its epoch at the release

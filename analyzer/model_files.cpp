@@ -16,6 +16,8 @@ struct FileModel::Ofd {
   int64_t offset = 0;
   int refs = 0;           // fd table entries (over all processes) naming it
   std::string path;       // for dirfd-relative resolution and fchdir
+  uint64_t id = 0;        // regular files opened in the log: FileEffects::ofd_*
+  uint64_t opened_at = 0; // the open's return (t_exit)
 };
 
 namespace {
@@ -101,7 +103,9 @@ bool FileModel::drop_fd(uint32_t proc, int n) {
   if (it == fds.end()) return false;
   auto o = std::move(it->second.ofd);
   fds.erase(it);
-  if (--o->refs > 0 || !o->file) return false;
+  if (--o->refs > 0) return false;
+  if (o->id) gone_ofds_.push_back(o->id);
+  if (!o->file) return false;
   FileInfo& f = files_[o->file];
   return --f.open_ofds <= 0;
 }
@@ -185,8 +189,12 @@ FileEffects FileModel::apply(const Event& e) {
   const uint32_t pr = e.proc;
   const bool ok = e.ret >= 0;
   auto& fds = procs_[pr].fds;
+  auto used = [&](Ofd* o) {
+    if (o && o->id && !fx.ofd_used && e.t_enter >= o->opened_at) fx.ofd_used = o->id;
+    return o;
+  };
   auto file_fd = [&](int64_t n) -> Ofd* {
-    Ofd* o = fd(pr, int(n));
+    Ofd* o = used(fd(pr, int(n)));
     return o && o->file ? o : nullptr;
   };
   switch (e.kind) {
@@ -215,6 +223,8 @@ FileEffects FileModel::apply(const Event& e) {
             created = e.st->btime_ns ? e.st->btime_ns >= start_real_[pr] : e.st->size == 0;
         }
         o->file = e.st ? by_stat(abs, *e.st, created) : by_path(abs);
+        o->id = fx.ofd_created = next_ofd_++;
+        o->opened_at = e.t_exit;
         bool truncated = (flags & O_TRUNC) && writable;
         if (created || truncated) {
           Touch t;
@@ -232,7 +242,7 @@ FileEffects FileModel::apply(const Event& e) {
       break;
     }
     case AA_CLOSE: {
-      Ofd* o = fd(pr, int(e.a[0]));
+      Ofd* o = used(fd(pr, int(e.a[0])));
       uint32_t file = o ? o->file : 0;
       bool last = drop_fd(pr, int(e.a[0]));
       if (file) {
@@ -254,7 +264,7 @@ FileEffects FileModel::apply(const Event& e) {
     }
     case AA_DUP: {
       if (!ok || e.ret == e.a[0]) break;
-      fd(pr, int(e.a[0]));
+      used(fd(pr, int(e.a[0])));
       auto src = fds.find(int(e.a[0]));
       if (src != fds.end()) put_fd(pr, int(e.ret), src->second.ofd, e.a[2] & O_CLOEXEC);
       break;
@@ -263,7 +273,7 @@ FileEffects FileModel::apply(const Event& e) {
       int64_t cmd = e.a[1];
       if (!ok) break;
       if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
-        fd(pr, int(e.a[0]));
+        used(fd(pr, int(e.a[0])));
         auto src = fds.find(int(e.a[0]));
         if (src != fds.end()) put_fd(pr, int(e.ret), src->second.ofd, cmd == F_DUPFD_CLOEXEC);
       } else if (cmd == F_SETFD) {
@@ -282,7 +292,7 @@ FileEffects FileModel::apply(const Event& e) {
     }
     case AA_WRITE: case AA_PWRITE: case AA_WRITEV: case AA_PWRITEV:
     case AA_READ: case AA_PREAD: case AA_READV: case AA_PREADV: {
-      Ofd* o = fd(pr, int(e.a[0]));
+      Ofd* o = used(fd(pr, int(e.a[0])));
       if (!o) break;
       bool write = is_write_kind(e.kind);
       if (o->channel) {
@@ -298,7 +308,7 @@ FileEffects FileModel::apply(const Event& e) {
     }
     case AA_LSEEK: {
       if (!ok) break;
-      if (Ofd* o = fd(pr, int(e.a[0]))) o->offset = e.ret;
+      if (Ofd* o = used(fd(pr, int(e.a[0])))) o->offset = e.ret;
       break;
     }
     case AA_FTRUNCATE: case AA_TRUNCATE: {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "event.h"
@@ -36,6 +37,12 @@ struct FileEffects {
   uint64_t channel = 0;
   bool channel_write = false;
   bool mmap_of_written = false;  // MMAP shared+writable of a file that has been written
+  // Open file descriptions of regular files, by id (> 0).  `ofd_created`: a
+  // successful open made it.  `ofd_used`: the event used an fd that names
+  // it, entering after that open returned — the fd value is the open's
+  // result, so the use proves the open had returned (a data dependency no
+  // missing atomic can fake).
+  uint64_t ofd_created = 0, ofd_used = 0;
   void add(const Touch& t) { if (n < 2) touch[n++] = t; }
 };
 
@@ -61,6 +68,9 @@ class FileModel {
   FileEffects apply(const Event& e);
   // A process ended: its fds are gone (no conflicts, just bookkeeping).
   void end_process(uint32_t proc);
+  // Ids of open file descriptions whose last fd went away since the last
+  // call (callers drop what they keyed by them).
+  std::vector<uint64_t> take_gone_ofds() { return std::exchange(gone_ofds_, {}); }
 
   const FileInfo& file(uint32_t id) const { return files_[id]; }
   size_t files() const { return files_.size() - 1; }
@@ -97,6 +107,8 @@ class FileModel {
   std::unordered_map<int32_t, std::string> fork_cwd_, exec_cwd_;
   std::vector<int64_t> start_real_;  // per process: CLOCK_REALTIME at shim start (birth-time test)
   uint64_t next_channel_ = 1;
+  uint64_t next_ofd_ = 1;
+  std::vector<uint64_t> gone_ofds_;
 };
 
 }  // namespace aa
