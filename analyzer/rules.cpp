@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <tuple>
 #include <fmt/format.h>
 
 #include "exit_codes.h"
@@ -131,13 +132,19 @@ const ConflictRule* RuleSet::conflict_for(aa_kind k) const {
 
 const Profile* RuleSet::match_profile(const std::vector<Frame>& write_stack, const std::vector<Frame>& submission_stack,
                                       const std::vector<Frame>& overtaker_stack) const {
+  // Most specific first: priority, then a matching overtaker pattern, then a
+  // match in the write's own stack (the code that ran the write: tokio's
+  // `poll_write` closure) over one only in the submission's (where every
+  // tokio::fs call passes through `spawn_blocking`, and where a wake from a
+  // later spawn can stand in for the real handoff).  Remaining ties go to
+  // the later-loaded profile (user files last).
   const Profile* best = nullptr;
-  int best_score = 0;
+  std::tuple<int, int, int> best_score{};
   for (const auto& p : profiles) {
-    if (!any_frame_matches(p.write_frames, write_stack) && !any_frame_matches(p.write_frames, submission_stack))
-      continue;
+    bool in_write = any_frame_matches(p.write_frames, write_stack);
+    if (!in_write && !any_frame_matches(p.write_frames, submission_stack)) continue;
     if (!p.observe_frames.empty() && !any_frame_matches(p.observe_frames, overtaker_stack)) continue;
-    int score = p.priority * 2 + (p.observe_frames.empty() ? 0 : 1);
+    std::tuple<int, int, int> score{p.priority, p.observe_frames.empty() ? 0 : 1, in_write ? 1 : 0};
     if (!best || score >= best_score) {
       best = &p;
       best_score = score;
