@@ -109,7 +109,8 @@ void decode_header(const uint8_t* p, size_t file_size, const std::string& name, 
   info.log_id = h.log_id;
   info.parent_log_id = h.parent_log_id;
   info.stack_depth = h.stack_depth;
-  info.clean_exit = (h.flags & 1u) != 0;
+  // An image replaced by execve ended as cleanly as one that exited: its records are complete.
+  info.clean_exit = (h.flags & (AA_HDR_CLEAN | AA_HDR_EXECED)) != 0;
   info.exe = header_string(p, h.header_size, h.exe_off, h.exe_len, name, "exe");
   info.cwd = header_string(p, h.header_size, h.cwd_off, h.cwd_len, name, "cwd");
   std::string_view argv = header_string(p, h.header_size, h.argv_off, h.argv_len, name, "argv");
