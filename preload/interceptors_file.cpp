@@ -26,7 +26,8 @@ bool open_has_mode(int flags) { return (flags & O_CREAT) || (flags & __O_TMPFILE
 template <class F>
 int traced_open(int dirfd, const char* path, int flags, mode_t mode, F&& fn) {
   Call c;
-  call_begin(c, AA_OPEN);
+  // The path goes to the perturbation only for opens that create or truncate.
+  call_begin(c, AA_OPEN, -1, dirfd, (flags & (O_CREAT | O_TRUNC)) ? path : nullptr);
   c.args(dirfd, flags, mode);
   c.r.path = path;
   int fd = fn();

@@ -4,6 +4,7 @@
 // seed replays the same decisions for the same per-thread call sequence.
 // Targeted mode (AWAITAUDIT_DELAY_SITES) delays only calls whose stack holds
 // one of the listed call sites.
+#include <errno.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,12 +80,14 @@ void load_sites(const char* file) {
   fclose(f);
 }
 
-bool regular_file(int fd, int dirfd, const char* path) {
+// `creating`: an open with O_CREAT/O_TRUNC, whose file may not exist yet.
+bool regular_file(int fd, int dirfd, const char* path, bool creating) {
   struct stat st;
   long r;
   if (fd >= 0) r = AA_RAW(fstat, fd, (long)&st);
   else if (path) r = AA_RAW(newfstatat, dirfd, (long)path, (long)&st, 0);
   else return false;
+  if (creating && r == -ENOENT) return true;
   return r == 0 && S_ISREG(st.st_mode);
 }
 
@@ -114,8 +117,13 @@ void perturb_after_dlopen() {
 
 uint16_t perturb_before(ThreadState& ts, aa_kind kind, int fd, int dirfd, const char* path,
                         uint64_t* ips, int* depth) {
-  if (!(g_perturb_mask & (1u << kClassOf[kind]))) return 0;
-  if (!regular_file(fd, dirfd, path)) return 0;
+  // A creating open (the interceptor passes its path only then) makes or
+  // empties the file: for delays it is a write, so confirmation runs can
+  // settle suspects against File::create-style offloaded opens too.
+  bool creating = kind == AA_OPEN && path;
+  uint8_t cls = creating ? (uint8_t)AA_CLASS_WRITE : kClassOf[kind];
+  if (!(g_perturb_mask & (1u << cls))) return 0;
+  if (!regular_file(fd, dirfd, path, creating)) return 0;
   if (g_targeted) {
     if (*depth < 0) *depth = stack_capture(ts, ips, AA_MAX_STACK_DEPTH);
     if (!stack_hits_site(ips, *depth)) return 0;
