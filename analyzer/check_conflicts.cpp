@@ -69,15 +69,16 @@ void Checker::event_seen(const Event& e, uint32_t x) {
 void Checker::emit(RawFinding f, const Pending& w) {
   const EvCopy* b = f.overtaker ? &*f.overtaker : nullptr;
   // Deduplicate by what the report would show: kind, confidence, the call
-  // sites (stack ids) and, without stacks, the op kinds and the file.
+  // sites (stack ids) and the op kinds; the files are counted.
   std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", f.kind, f.confidence, w.w.proc, w.w.stack_id,
                                 b ? b->stack_id : 0, int(w.w.kind), b ? int(b->kind) : 0, f.conflict);
-  if (!w.w.stack_id && (!b || !b->stack_id)) key += "|" + f.path;
   auto [it, fresh] = dedup_.try_emplace(key, findings_.size());
   if (!fresh) {
     ++findings_[it->second].count;
+    findings_[it->second].add_file(f.file);
     return;
   }
+  f.add_file(f.file);
   findings_.push_back(std::move(f));
 }
 
@@ -113,13 +114,13 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   const char* kind = premature ? "premature-completion" : "file-race";
   const char* confidence = manifested ? "manifested" : "latent";
   // Deduplicate before building anything: kind, confidence, the call sites
-  // (stack ids) and, without stacks, the op kinds and the file.
+  // (stack ids), the op kinds and the conflict; the files are counted.
   std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", kind, confidence, w.w.proc, w.w.stack_id, b.stack_id,
                                 int(w.w.kind), int(b.kind), rule->name);
-  if (!w.w.stack_id && !b.stack_id) key += fmt::format("|{}", w.touch.file);
   auto [it, fresh] = dedup_.try_emplace(std::move(key), findings_.size());
   if (!fresh) {
     ++findings_[it->second].count;
+    findings_[it->second].add_file(w.touch.file);
     return;
   }
   const FileInfo& fi = files_.file(w.touch.file);
@@ -133,6 +134,7 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   f.conflict = rule->name;
   f.wording = rule->wording;
   f.ack = w.ack;
+  f.add_file(w.touch.file);
   if (premature) {
     f.severity = manifested ? (rule->severity.empty() ? "error" : rule->severity) : "warning";
     if (f.severity == "error" && !manifested) f.severity = "warning";

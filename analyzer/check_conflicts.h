@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "boundaries.h"
@@ -44,6 +45,16 @@ struct RawFinding {
   std::string stale;       // what B saw that misses W ("" when nothing)
   std::string evidence;
   uint64_t count = 1;
+  // Distinct files of the merged occurrences (ids from the file model),
+  // capped so a loop over a million paths stays small; `files_capped` says
+  // the count is a lower bound.
+  std::unordered_set<uint32_t> file_ids;
+  bool files_capped = false;
+  void add_file(uint32_t id) {
+    if (file_ids.size() < kMaxFileIds) file_ids.insert(id);
+    else if (!file_ids.count(id)) files_capped = true;
+  }
+  static constexpr size_t kMaxFileIds = 1u << 16;
   // User frames from runtime adapter markers (JS/Python lines), shown before
   // the native stack; filled by MarkerAnalysis::refine (markers.h).
   std::vector<Frame> write_user, overtaker_user;

@@ -102,6 +102,7 @@ nlohmann::json build_report(ReportInput in) {
 
   nlohmann::json findings = nlohmann::json::array();
   std::map<std::string, size_t> merged;  // symbolized key -> index in findings
+  std::vector<RawFinding> merged_files;  // per finding: only its file set is used
   int errors = 0, warnings = 0, note_count = 0, suppressed = 0;
   for (auto& f : in.raw) {
     if (f.confidence == "latent" && !in.show_latent) continue;
@@ -114,15 +115,21 @@ nlohmann::json build_report(ReportInput in) {
       suppressed += int(f.count);
       continue;
     }
-    std::string key = f.kind + "|" + f.confidence + "|" + stack_key(ws) + "|" + stack_key(bs);
-    if (ws.empty() && bs.empty())
-      key += fmt::format("|{}|{}|{}", int(f.write.kind), f.overtaker ? int(f.overtaker->kind) : 0, f.path);
+    // Merge what reads the same once symbolized: kind, confidence, op kinds,
+    // conflict, profile and (when present) the stacks.  A loop over distinct
+    // paths is one finding with a file count, not one per path.
+    const Profile* prof = rules.match_profile(ws, ss, bs);
+    std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", f.kind, f.confidence, int(f.write.kind),
+                                  f.overtaker ? int(f.overtaker->kind) : 0, f.conflict, prof ? prof->name : "",
+                                  stack_key(ws), stack_key(bs));
     if (auto it = merged.find(key); it != merged.end()) {
       auto& j = findings[it->second];
       j["count"] = j["count"].get<uint64_t>() + f.count;
+      auto& acc = merged_files[it->second];
+      for (uint32_t id : f.file_ids) acc.add_file(id);
+      acc.files_capped |= f.files_capped;
       continue;
     }
-    const Profile* prof = rules.match_profile(ws, ss, bs);
     uint64_t t0 = f.submission ? f.submission->t_enter : f.write.t_enter;
     nlohmann::json j;
     j["id"] = fmt::format("F{}", findings.size() + 1);
@@ -153,7 +160,13 @@ nlohmann::json build_report(ReportInput in) {
         f.ack ? event_json(*f.ack, logs, "", t0, st.frames(*f.ack)) : nlohmann::json(nullptr);
     merged[key] = findings.size();
     findings.push_back(std::move(j));
+    RawFinding acc;
+    acc.file_ids = f.file_ids;
+    acc.files_capped = f.files_capped;
+    merged_files.push_back(std::move(acc));
   }
+  for (size_t i = 0; i < findings.size(); ++i)
+    findings[i]["files"] = std::max<size_t>(1, merged_files[i].file_ids.size());
   for (const auto& j : findings) {
     const std::string& sev = j["severity"].get_ref<const std::string&>();
     (sev == "error" ? errors : sev == "warning" ? warnings : note_count) += 1;

@@ -72,7 +72,11 @@ std::string render_text(const nlohmann::json& report, const TextStyle& style) {
     out += p(color, fmt::format("{} {}: {} ({})", str(f, "id"), sev, str(f, "kind"), str(f, "confidence")));
     out += fmt::format("  x{}  rule {}\n", f["count"].dump(), str(f, "rule"));
     out += "  " + p(kBold, str(f, "message")) + "\n";
-    out += "  file: " + str(f, "file") + "\n";
+    out += "  file: " + str(f, "file");
+    // Occurrences merged over several files (a loop over distinct paths).
+    if (int64_t more = f.value("files", int64_t(1)) - 1; more > 0)
+      out += fmt::format(" and {} more file{}", more, more == 1 ? "" : "s");
+    out += "\n";
     if (!f["stale"].is_null()) out += "  stale: " + p(kBold, f["stale"].get<std::string>()) + "\n";
     auto block = [&](const char* label, const nlohmann::json& e) {
       if (e.is_null()) return;
