@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "check_stale.h"
+#include "check_wording.h"
 
 namespace aa {
 namespace {
@@ -41,10 +42,6 @@ bool overlaps(const Touch& a, const Touch& b) {
   if (a.created || b.created || a.len < 0 || b.len < 0) return true;
   int64_t ae = a.off + std::max<int64_t>(a.len, 1), be = b.off + std::max<int64_t>(b.len, 1);
   return a.off < be && b.off < ae;
-}
-std::string fill(std::string s, const std::string& key, const std::string& val) {
-  for (size_t p; (p = s.find(key)) != std::string::npos;) s.replace(p, key.size(), val);
-  return s;
 }
 double us(uint64_t a, uint64_t b) { return (double(a) - double(b)) / 1000.0; }
 }  // namespace
@@ -154,10 +151,7 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
     f.origin_tid = w.w.tid;
     f.evidence = fmt::format("no happens-before edge between tid {} and tid {} in either direction", w.w.tid, b.tid);
   }
-  std::string wd = describe_write(w.w, w.touch);
-  f.message = fill(fill(fill(fill(fill(f.wording, "{op}", kind_name(b.kind)), "{file}", f.path), "{write}", wd),
-                        "{origin_tid}", std::to_string(f.origin_tid)),
-                   "{tid}", std::to_string(w.w.tid));
+  f.message = finding_message(f, b, w.w, w.touch, manifested);
   findings_.push_back(std::move(f));
 }
 
