@@ -67,9 +67,10 @@ void Checker::emit(RawFinding f, const Pending& w) {
   const EvCopy* b = f.overtaker ? &*f.overtaker : nullptr;
   // Deduplicate by what the report would show: kind, confidence, the call
   // sites (stack ids) and the op kinds; the files are counted.
-  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", f.kind, f.confidence, w.w.proc, w.w.stack_id,
-                                b ? b->stack_id : 0, int(w.w.kind), b ? int(b->kind) : 0, f.conflict);
-  auto [it, fresh] = dedup_.try_emplace(key, findings_.size());
+  // Only lost-write-error findings come here; the key's views must outlive f.
+  DedupKey key{"lost-write-error", "manifested", "lost", w.w.proc, w.w.stack_id, b ? b->stack_id : 0,
+               uint16_t(w.w.kind), uint16_t(b ? b->kind : 0)};
+  auto [it, fresh] = dedup_.try_emplace(std::move(key), findings_.size());
   if (!fresh) {
     ++findings_[it->second].count;
     findings_[it->second].add_file(f.file);
@@ -112,8 +113,9 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   const char* confidence = manifested ? "manifested" : "latent";
   // Deduplicate before building anything: kind, confidence, the call sites
   // (stack ids), the op kinds and the conflict; the files are counted.
-  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", kind, confidence, w.w.proc, w.w.stack_id, b.stack_id,
-                                int(w.w.kind), int(b.kind), rule->name);
+  // No strings built here: this runs for every repeat of a known finding.
+  DedupKey key{kind, confidence, rule->name, w.w.proc, w.w.stack_id, b.stack_id, uint16_t(w.w.kind),
+               uint16_t(b.kind)};
   auto [it, fresh] = dedup_.try_emplace(std::move(key), findings_.size());
   if (!fresh) {
     ++findings_[it->second].count;

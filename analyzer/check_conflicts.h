@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -122,7 +123,24 @@ class Checker {
   std::unordered_map<uint32_t, WriterQueues> unacked_;
   std::vector<uint64_t> last_t_;  // per thread: time of its latest event
   std::vector<RawFinding> findings_;
-  std::map<std::string, size_t> dedup_;
+  // Findings as they are found, deduplicated by kind, confidence, conflict,
+  // call sites (stack ids) and op kinds.  The strings are views of literals
+  // and rule names, which outlive the checker.
+  struct DedupKey {
+    std::string_view kind, confidence, conflict;
+    uint32_t proc = 0, wstack = 0, bstack = 0;
+    uint16_t wkind = 0, bkind = 0;
+    bool operator==(const DedupKey&) const = default;
+  };
+  struct DedupHash {
+    size_t operator()(const DedupKey& k) const {
+      size_t h = std::hash<std::string_view>()(k.conflict) ^ (k.kind.size() << 1) ^ (k.confidence.size() << 7);
+      for (uint64_t v : {uint64_t(k.proc), uint64_t(k.wstack) << 20 | k.bstack, uint64_t(k.wkind) << 16 | k.bkind})
+        h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+      return h;
+    }
+  };
+  std::unordered_map<DedupKey, size_t, DedupHash> dedup_;
   uint64_t dropped_ = 0, events_ = 0;
 };
 

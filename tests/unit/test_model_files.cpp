@@ -34,6 +34,17 @@ TEST_CASE("paths are made absolute and normalized") {
   CHECK(absolute_path("/work", "a/../b/./c") == "/work/b/c");
   CHECK(absolute_path("/work", "/x//y/") == "/x/y");
   CHECK(normalize_path("/..") == "/");
+  // The already-normal fast path must not swallow any of these.
+  CHECK(normalize_path("/") == "/");
+  CHECK(normalize_path("/a/.b/..c/c.") == "/a/.b/..c/c.");
+  CHECK(normalize_path("/a/b/") == "/a/b");
+  CHECK(normalize_path("/a//b") == "/a/b");
+  CHECK(normalize_path("/a/./b") == "/a/b");
+  CHECK(normalize_path("/a/b/.") == "/a/b");
+  CHECK(normalize_path("/a/b/..") == "/a");
+  CHECK(normalize_path("/a/../b") == "/b");
+  CHECK(normalize_path("//") == "/");
+  CHECK(normalize_path("a/b") == "/a/b");
 }
 
 TEST_CASE("dup shares the offset; O_APPEND writes land at the end") {
