@@ -71,10 +71,23 @@ bool map_chunk(uint64_t k, int32_t tid) {
   return true;
 }
 
-// Reserves `size` bytes for one record in the thread's chunk and its
-// sequence number.  A signal handler interrupting us gets its own slot: the
-// cursor only moves by CAS (only this thread and its handlers touch it).
-char* reserve(ThreadState& ts, uint32_t size, uint32_t* seq) {
+// cmpxchg16b without the lock prefix.  Only this thread and signal handlers
+// running on it touch a cursor, and a signal is taken only between
+// instructions, so the instruction is atomic for them without a bus lock.
+// Measured in a loop on this VM: 13 ns instead of 23-27 ns for the locked one.
+inline bool cursor_cas(unsigned __int128* p, unsigned __int128 expect, unsigned __int128 desired) {
+  uint64_t lo = (uint64_t)expect, hi = (uint64_t)(expect >> 64);
+  bool ok;
+  __asm__ volatile("cmpxchg16b %1"
+                   : "=@ccz"(ok), "+m"(*p), "+a"(lo), "+d"(hi)
+                   : "b"((uint64_t)desired), "c"((uint64_t)(desired >> 64))
+                   : "memory");
+  return ok;
+}
+
+// reserve() when the record does not fit the current chunk (or there is
+// none yet), or a signal handler moved the cursor under us.
+__attribute__((noinline)) char* reserve_slow(ThreadState& ts, uint32_t size, uint32_t* seq) {
   for (int attempt = 0; attempt < 8; ++attempt) {
     unsigned __int128 cur = ts.cursor;  // a torn read just fails the CAS below
     uint64_t v = (uint64_t)cur, sq = (uint64_t)(cur >> 64);
@@ -93,13 +106,60 @@ char* reserve(ThreadState& ts, uint32_t size, uint32_t* seq) {
       // If the CAS fails (a nested record switched chunks meanwhile) chunk k
       // stays empty, which readers accept.
     }
-    if (__sync_bool_compare_and_swap(&ts.cursor, cur, next)) {
+    if (cursor_cas(&ts.cursor, cur, next)) {
       __atomic_store_n(&((aa_record*)p)->size, size, __ATOMIC_RELAXED);
       *seq = (uint32_t)sq;
       return p;
     }
   }
   return nullptr;
+}
+
+// Reserves `size` bytes for one record in the thread's chunk and its
+// sequence number.  A signal handler interrupting us gets its own slot: the
+// cursor only moves by CAS (only this thread and its handlers touch it).
+__attribute__((always_inline)) inline char* reserve(ThreadState& ts, uint32_t size, uint32_t* seq) {
+  unsigned __int128 cur = ts.cursor;
+  uint64_t v = (uint64_t)cur, sq = (uint64_t)(cur >> 64);
+  uint32_t idx1 = (uint32_t)(v >> 32), off = (uint32_t)v;
+  if (AA_LIKELY(idx1 && off + size <= g_log.chunk_size)) {
+    unsigned __int128 next = ((unsigned __int128)(sq + 1) << 64) | (v + size);
+    if (AA_LIKELY(cursor_cas(&ts.cursor, cur, next))) {
+      char* p = chunk_base(idx1 - 1) + off;
+      __atomic_store_n(&((aa_record*)p)->size, size, __ATOMIC_RELAXED);
+      *seq = (uint32_t)sq;
+      return p;
+    }
+  }
+  return reserve_slow(ts, size, seq);
+}
+
+// The fixed part of a record, all but `kind` (published last by the caller).
+__attribute__((always_inline)) inline void fill_fixed(aa_record* rec, const ThreadState& ts, const RecordSpec& r,
+                                                      uint32_t seq) {
+  rec->tid = ts.tid;
+  rec->stack_id = r.stack_id;
+  rec->t_enter = r.t_enter;
+  rec->t_exit = r.t_exit;
+  rec->ret = r.ret;
+  rec->err = r.err;
+  rec->seq = seq;
+  memcpy(rec->a, r.a, sizeof rec->a);
+}
+
+// Records without paths or payload (most calls): the size is a constant.
+// Kept apart from the general path so this one needs few registers to save.
+__attribute__((noinline)) void emit_fixed(ThreadState& ts, const RecordSpec& r) {
+  const uint32_t size = r.st ? sizeof(aa_record) + sizeof(aa_stat) : sizeof(aa_record);
+  uint32_t seq;
+  char* p = reserve(ts, size, &seq);
+  if (AA_UNLIKELY(!p)) return;
+  auto* rec = (aa_record*)p;
+  fill_fixed(rec, ts, r, seq);
+  uint16_t flags = r.flags;
+  if (r.st) { memcpy(p + sizeof(aa_record), r.st, sizeof(aa_stat)); flags |= AA_F_STAT; }
+  rec->flags = flags;
+  __atomic_store_n(&rec->kind, (uint16_t)r.kind, __ATOMIC_RELEASE);
 }
 
 char* put_hex(char* p, uint64_t v) {
@@ -255,8 +315,8 @@ bool log_open(uint64_t parent_log_id) {
   return true;
 }
 
-void log_emit(ThreadState& ts, const RecordSpec& r) {
-  if (!g_log.hdr) return;
+// Records with paths or a payload: sizes computed, long strings cut.
+static __attribute__((noinline)) void emit_general(ThreadState& ts, const RecordSpec& r) {
   size_t plen = 0, p2len = 0, dlen = r.data_len;
   uint16_t flags = r.flags;
   if (r.path) plen = r.path_len == (size_t)-1 ? cstrlen(r.path) : r.path_len;
@@ -275,14 +335,7 @@ void log_emit(ThreadState& ts, const RecordSpec& r) {
   char* p = reserve(ts, (uint32_t)size, &seq);
   if (!p) return;
   auto* rec = (aa_record*)p;
-  rec->tid = ts.tid;
-  rec->stack_id = r.stack_id;
-  rec->t_enter = r.t_enter;
-  rec->t_exit = r.t_exit;
-  rec->ret = r.ret;
-  rec->err = r.err;
-  rec->seq = seq;
-  for (int i = 0; i < 6; ++i) rec->a[i] = r.a[i];
+  fill_fixed(rec, ts, r, seq);
   char* q = p + sizeof(aa_record);
   if (r.st) { memcpy(q, r.st, sizeof(aa_stat)); q += sizeof(aa_stat); flags |= AA_F_STAT; }
   if (r.data) { memcpy(q, r.data, dlen); q += dlen; flags |= AA_F_DATA; }
@@ -290,6 +343,12 @@ void log_emit(ThreadState& ts, const RecordSpec& r) {
   if (r.path2) { memcpy(q, r.path2, p2len); q[p2len] = 0; q += p2len + 1; flags |= AA_F_PATH2; }
   rec->flags = flags;
   __atomic_store_n(&rec->kind, (uint16_t)r.kind, __ATOMIC_RELEASE);
+}
+
+void log_emit(ThreadState& ts, const RecordSpec& r) {
+  if (AA_UNLIKELY(!g_log.hdr)) return;
+  if (AA_LIKELY(!r.path && !r.path2 && !r.data)) emit_fixed(ts, r);
+  else emit_general(ts, r);
 }
 
 void log_mark_clean() {

@@ -116,18 +116,20 @@ bool stat_fd(int fd, aa_stat& out) {
 }
 
 void call_end(Call& c, int64_t ret) {
-  int e = errno;
-  if (ret == -1 && !c.r.err) c.r.err = e;
   c.r.t_exit = now_ns();
   c.r.ret = ret;
+  if (AA_UNLIKELY(ret == -1) && !c.r.err) c.r.err = errno;
   ThreadState& ts = *c.ts;
-  if (g_cfg.stack_depth && !ts.in_unwind) {
+  if (AA_UNLIKELY(g_cfg.stack_depth) && !ts.in_unwind) {
+    // libunwind may touch errno; log_emit makes only raw system calls, which
+    // leave it alone, so only this branch needs to save it.
+    int e = errno;
     int want = (int)g_cfg.stack_depth;
     if (c.depth < 0) c.depth = stack_capture(ts, c.ips, want);
     c.r.stack_id = stack_intern(ts, c.ips, c.depth < want ? c.depth : want);
+    errno = e;
   }
   log_emit(ts, c.r);
-  errno = e;
 }
 
 void call_emit_pending(Call& c) {
