@@ -343,14 +343,21 @@ void LogSet::for_each(const std::function<void(const Event&)>& fn) const {
   std::make_heap(heap.begin(), heap.end());
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end());
-    HeapItem& top = heap.back();
+    HeapItem top = heap.back();
+    heap.pop_back();
     Cursor& c = cursors[top.cursor];
-    fn(c.ev);
-    if (c.next()) {
+    // Run ahead on one thread while it stays the earliest: no heap
+    // operations for a run of records that no other thread interleaves.
+    // heap.front() is the earliest of the others; keys never tie across
+    // cursors (proc and tid break ties), so the order is the heap's order.
+    for (;;) {
+      fn(c.ev);
+      if (!c.next()) break;
       top.key = merge_time(c.ev);
+      if (heap.empty() || heap.front() < top) continue;
+      heap.push_back(top);
       std::push_heap(heap.begin(), heap.end());
-    } else {
-      heap.pop_back();
+      break;
     }
   }
 }
