@@ -8,6 +8,40 @@ void Boundaries::on_release(uint32_t t, const SyncKey& k) {
   if (it != use.end() && (it->second & kAcquired)) it->second |= kLockLike;
 }
 
+void Boundaries::on_release(uint32_t t, const SyncKey& k, const ReleaseInfo& r) {
+  on_release(t, k);
+  const EvCopy& e = r.event;
+  bool spawn = k.type == kSyncSpawn;
+  bool queue_like = spawn || k.type == kSyncChannel || e.kind == AA_SEM_POST ||
+                    ((e.kind == AA_COND_SIGNAL || e.kind == AA_COND_BROADCAST) && k.v == uint64_t(e.a[0])) ||
+                    (e.kind == AA_FUTEX && (e.a[1] & 127) != 7 /* FUTEX_UNLOCK_PI: a lock */);
+  if (!queue_like) return;
+  auto& q = at(t).queued;
+  if (q.size() >= kQueuedPerThread) q.pop_front();
+  q.push_back(Queued{k, spawn, Submission{r.by, r.event}});
+}
+
+bool Boundaries::consumer_of(const Thread& th, const SyncKey& k) {
+  auto it = th.use.find(k);
+  return it != th.use.end() && it->second == kAcquired;
+}
+
+const Submission* Boundaries::popped_without_wake(uint32_t t, uint64_t t_enter) {
+  Thread& th = threads_[t];
+  uint32_t o = th.current->by.t;
+  if (o == t || o >= threads_.size()) return nullptr;
+  for (auto& q : threads_[o].queued) {
+    const EvCopy& e = q.s.event;
+    if (e.t_enter < th.last_op_exit) continue;
+    if (e.t_enter >= t_enter) break;
+    // Only this thread's own queue: an object it has waited on and never
+    // released (not a lock it shares with the origin, not some other
+    // thread's parker), or the creation of a sibling helper.
+    if (q.spawn ? th.parent == o : consumer_of(th, q.key)) return &q.s;
+  }
+  return nullptr;
+}
+
 bool Boundaries::is_ancestor(uint32_t a, uint32_t t) const {
   for (int depth = 0; depth < 64 && t < threads_.size(); ++depth) {
     uint32_t p = threads_[t].parent;
@@ -52,6 +86,7 @@ void Boundaries::on_thread_start(uint32_t t, const ReleaseInfo* creator) {
   th.candidate.reset();
   th.current.reset();
   th.candidate_from_ancestor = false;
+  th.had_op = false;
   if (creator) {
     th.current = Submission{creator->by, creator->event};
     if (creator->by.t != t) th.parent = creator->by.t;
@@ -65,6 +100,18 @@ const Submission* Boundaries::on_file_op(uint32_t t) {
     th.candidate.reset();
     th.candidate_from_ancestor = false;
   }
+  return th.current ? &*th.current : nullptr;
+}
+
+const Submission* Boundaries::on_file_op(uint32_t t, uint64_t t_enter, uint64_t t_exit) {
+  Thread& th = at(t);
+  if (th.candidate) {
+    on_file_op(t);
+  } else if (th.current && th.had_op) {
+    if (const Submission* s = popped_without_wake(t, t_enter)) th.current = *s;
+  }
+  th.had_op = true;
+  th.last_op_exit = t_exit;
   return th.current ? &*th.current : nullptr;
 }
 

@@ -13,8 +13,21 @@
 // A wake from a thread this one created (its pool reporting back: main
 // waiting on a future) is never a job; a wake from the thread's creator
 // beats one from a peer helper.
+//
+// A helper that finishes a job and pops the next one under an uncontended
+// lock (tokio's `while let Some(task) = queue.pop_front()`) shows no wake at
+// all.  Its origin still left a record when it queued that job: a queue-like
+// release (futex wake, cond signal, sem post, channel write, creating a
+// sibling helper).  With no wake since the thread's previous file operation,
+// the job is the origin's earliest such release after that operation
+// returned and before this one entered, on an object this thread waits on as
+// a consumer (its pool's queue); without one the job goes on.  Earliest, not latest: the
+// origin goes on at once to queue the next job (metadata()'s statx right
+// after write_all's write), and a perturbation delay pushes this op's entry
+// past it.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -31,22 +44,38 @@ struct Submission {
 class Boundaries {
  public:
   void on_release(uint32_t t, const SyncKey& k);
+  // The same, with the release itself: kept as a candidate submission for
+  // jobs taken without a visible wake.
+  void on_release(uint32_t t, const SyncKey& k, const ReleaseInfo& r);
   // `wait`: a blocking wait (futex/cond/sem wait, channel read), not a lock.
   void on_acquire(uint32_t t, const SyncKey& k, const ReleaseInfo* from, bool wait);
   void on_thread_start(uint32_t t, const ReleaseInfo* creator);
   // A file operation on t: promotes the pending job start, returns the job's
   // submission (nullptr: the thread works for itself as far as we can see).
   const Submission* on_file_op(uint32_t t);
+  // The same, with the operation's times (jobs popped without a wake).
+  const Submission* on_file_op(uint32_t t, uint64_t t_enter, uint64_t t_exit);
   void forget(uint32_t t);
 
  private:
   enum : uint8_t { kAcquired = 1, kLockLike = 2 };
+  struct Queued {  // a queue-like release, as the origin of jobs
+    SyncKey key;
+    bool spawn = false;  // a thread creation (key unused)
+    Submission s;
+  };
+  static constexpr size_t kQueuedPerThread = 64;
   struct Thread {
     std::unordered_map<SyncKey, uint8_t, SyncKeyHash> use;
     std::optional<Submission> candidate, current;
     bool candidate_from_ancestor = false;
     uint32_t parent = UINT32_MAX;  // the creating thread (THREAD_START / fork)
+    bool had_op = false;  // a file op since the thread (or its log) began
+    uint64_t last_op_exit = 0;
+    std::deque<Queued> queued;  // as an origin: recent queue-like releases, oldest first
   };
+  const Submission* popped_without_wake(uint32_t t, uint64_t t_enter);
+  static bool consumer_of(const Thread& th, const SyncKey& k);
   bool is_ancestor(uint32_t a, uint32_t t) const;  // a created t, or t's creator, ...
   Thread& at(uint32_t t) {
     if (t >= threads_.size()) threads_.resize(t + 1);

@@ -81,7 +81,7 @@ void Checker::emit(RawFinding f, const Pending& w) {
 }
 
 void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, uint32_t b_origin,
-                   const ClockSnap& bsnap, const ConflictRule* rule, bool b_first) {
+                   const ClockSnap& bsnap, const ConflictRule* rule, bool b_first, const EvCopy* bsub) {
   if (x == w.t) return;            // program order on the writing thread
   if (bsnap.knows(w.ret)) return;  // the write's return happens-before B: ordered
   // The origin was told (acknowledgment) and B runs in a later job of the
@@ -130,6 +130,7 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   f.path = fi.path;
   f.write = w.w;
   f.overtaker = b;
+  if (bsub) f.overtaker_submission = *bsub;
   f.conflict = rule->name;
   f.wording = rule->wording;
   f.ack = w.ack;
@@ -157,7 +158,9 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   findings_.push_back(std::move(f));
 }
 
-void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t origin) {
+void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t origin, const Submission* bsub) {
+  std::optional<EvCopy> bs;
+  if (bsub && bsub->by.t != x) bs = bsub->event;
   const ConflictRule* rule = e.kind == AA_OPEN ? &kOpenRule : conflict_rule(rules_, e.kind);
   if (!rule || !files_.file(t.file).regular) return;
   FileState& fs = state_[t.file];
@@ -171,7 +174,7 @@ void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t orig
       e.ret >= 0 && (bc == AA_CLASS_SYNCFILE || bc == AA_CLASS_STAT || e.kind == AA_CLOSE);
   for (size_t i = 0; i < fs.writes.size();) {
     Pending& w = *fs.writes[i];
-    pair(w, b, t, x, origin, snap, rule, false);
+    pair(w, b, t, x, origin, snap, rule, false, bs ? &*bs : nullptr);
     // A later successful fsync/close/stat that follows a failed offloaded
     // write: the program went on as if it had worked.
     if (w.failed && observes_success && !w.lost_reported && w.offloaded() && x != w.t && snap.knows(w.sub->by))
@@ -186,7 +189,7 @@ void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t orig
     }
   }
   if (e.kind == AA_OPEN && e.ret >= 0) return;  // only a failed open can miss a create
-  fs.recent.push_back(Recent{b, t, x, origin, snap, rule});
+  fs.recent.push_back(Recent{b, t, x, origin, snap, rule, bs});
   if (fs.recent.size() > kRecentPerFile) fs.recent.pop_front();
 }
 
@@ -210,7 +213,7 @@ void Checker::write(const Event& e, const Touch& t, uint32_t x, const Submission
   // Operations that came first in time but followed the submission: the
   // overtaker ran before the write even started.
   if (p->offloaded())
-    for (auto& r : fs.recent) pair(*p, r.b, r.touch, r.x, r.origin, r.snap, r.rule, true);
+    for (auto& r : fs.recent) pair(*p, r.b, r.touch, r.x, r.origin, r.snap, r.rule, true, r.bsub ? &*r.bsub : nullptr);
   hb_.pin(x);
   if (p->offloaded()) {
     hb_.pin(p->sub->by.t);

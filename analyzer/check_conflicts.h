@@ -41,6 +41,9 @@ struct RawFinding {
   std::string path;
   EvCopy write;
   std::optional<EvCopy> overtaker, submission, ack;
+  // The handoff that started the overtaker's own job when it ran on a
+  // helper (tokio's metadata() statx): where the user asked for it.
+  std::optional<EvCopy> overtaker_submission;
   int32_t origin_tid = 0;
   std::string message;
   std::string stale;       // what B saw that misses W ("" when nothing)
@@ -70,7 +73,8 @@ class Checker {
   Checker(HappensBefore& hb, const FileModel& files, const RuleSet& rules, bool latent);
   // B: a conflicting operation by thread x (checked before it is added as a write).
   // `origin`: the thread whose job B runs in (x itself when it works for itself).
-  void conflict(const Event& e, const Touch& t, uint32_t x, uint32_t origin);
+  // `bsub`: the submission of B's job (nullptr: B's thread works for itself).
+  void conflict(const Event& e, const Touch& t, uint32_t x, uint32_t origin, const Submission* bsub = nullptr);
   // W: a write-class op by thread t in the job submitted by `s` (nullptr: own work).
   void write(const Event& e, const Touch& t, uint32_t x, const Submission* s);
   // After an acquire on thread t: acknowledgments of writes t handed off.
@@ -99,6 +103,7 @@ class Checker {
     uint32_t x = 0, origin = 0;
     ClockSnap snap;
     const ConflictRule* rule = nullptr;
+    std::optional<EvCopy> bsub;  // the submission of B's job, when B ran on a helper
   };
   struct FileState {
     std::deque<std::shared_ptr<Pending>> writes;
@@ -106,7 +111,7 @@ class Checker {
     uint64_t last_t = 0;
   };
   void pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, uint32_t b_origin,
-            const ClockSnap& bsnap, const ConflictRule* rule, bool b_first);
+            const ClockSnap& bsnap, const ConflictRule* rule, bool b_first, const EvCopy* bsub = nullptr);
   void lost(Pending& w, const EvCopy* b);
   void emit(RawFinding f, const Pending& w);
   void gc(uint64_t now);

@@ -17,8 +17,9 @@ Pipeline::Pipeline(const std::vector<ProcessInfo>& procs, const RuleSet& rules, 
       begun_(procs.size()), io_uring_noted_(procs.size()), mmap_noted_(procs.size()) {}
 
 void Pipeline::release(uint32_t x, const SyncKey& k, const Event& e) {
+  ReleaseInfo r{hb_.now(x), EvCopy::of(e)};
   hb_.release(x, k, e);
-  bounds_.on_release(x, k);
+  bounds_.on_release(x, k, r);
 }
 
 void Pipeline::acquire(uint32_t x, const SyncKey& k, bool wait) {
@@ -129,10 +130,10 @@ void Pipeline::feed(const Event& e) {
     else if (e.ret > 0) acquire(x, k, true);
   }
   if (fx.n) {
-    const Submission* sub = bounds_.on_file_op(x);
+    const Submission* sub = bounds_.on_file_op(x, e.t_enter, e.t_exit);
     for (int i = 0; i < fx.n; ++i) {
       const Touch& t = fx.touch[i];
-      checker_.conflict(e, t, x, sub ? sub->by.t : x);
+      checker_.conflict(e, t, x, sub ? sub->by.t : x, sub);
       if (t.write) checker_.write(e, t, x, sub);
     }
   }

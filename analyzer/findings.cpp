@@ -156,6 +156,10 @@ nlohmann::json build_report(ReportInput in) {
     j["write"] = event_json(f.write, logs, f.path, t0, ws);
     j["overtaker"] = f.overtaker ? event_json(*f.overtaker, logs, f.path, t0, bs) : nlohmann::json(nullptr);
     j["submission"] = f.submission ? event_json(*f.submission, logs, "", t0, ss) : nlohmann::json(nullptr);
+    // Where the user asked for the overtaker, when it ran on a helper.
+    j["overtaker_submission"] = f.overtaker_submission
+                                    ? event_json(*f.overtaker_submission, logs, "", t0, st.frames(*f.overtaker_submission))
+                                    : nlohmann::json(nullptr);
     j["acknowledgment"] =
         f.ack ? event_json(*f.ack, logs, "", t0, st.frames(*f.ack)) : nlohmann::json(nullptr);
     merged[key] = findings.size();

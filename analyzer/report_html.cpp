@@ -115,12 +115,15 @@ std::string render_finding(const json& f, size_t i) {
   o += event_row("submission", html::obj(f, "submission"));
   o += event_row("write", html::obj(f, "write"));
   o += event_row("overtaker", html::obj(f, "overtaker"));
+  if (const json* bs = html::obj(f, "overtaker_submission")) o += event_row("overtaker asked at", bs);
   o += event_row("acknowledgment", html::obj(f, "acknowledgment"));
   o += "</tbody></table>\n";
   if (std::string ev = html::str(f, "evidence"); !ev.empty())
     o += "<p class=\"aa-evidence\"><b>evidence:</b> " + esc(ev) + "</p>\n";
   for (auto [title, key] : {std::pair{"write", "write"}, std::pair{"overtaker", "overtaker"},
-                            std::pair{"submission", "submission"}, std::pair{"acknowledgment", "acknowledgment"}})
+                            std::pair{"submission", "submission"},
+                            std::pair{"overtaker asked at", "overtaker_submission"},
+                            std::pair{"acknowledgment", "acknowledgment"}})
     if (const json* e = html::obj(f, key)) o += render_stack_html(title, *e);
   return o + "</section>\n";
 }

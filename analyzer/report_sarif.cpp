@@ -221,7 +221,8 @@ std::string default_root() {
 }  // namespace
 
 const json* finding_anchor_frame(const json& finding) {
-  for (const char* role : {"overtaker", "write", "submission"})
+  // overtaker_submission: the user's line for an overtaker run on a helper.
+  for (const char* role : {"overtaker", "overtaker_submission", "write", "submission"})
     if (const json* fr = first_frame(event_of(finding, role), true)) return fr;
   for (const char* role : {"overtaker", "write", "submission"})
     if (const json* fr = first_frame(event_of(finding, role), false)) return fr;

@@ -86,6 +86,7 @@ std::string render_text(const nlohmann::json& report, const TextStyle& style) {
     block("submission:", f["submission"]);
     block("write:", f["write"]);
     block("overtaker:", f["overtaker"]);
+    if (auto it = f.find("overtaker_submission"); it != f.end()) block("overtaker asked at:", *it);
     block("ack:", f["acknowledgment"]);
     out += "  evidence: " + str(f, "evidence") + "\n";
     out += "  hint: " + str(f, "hint") + "\n\n";

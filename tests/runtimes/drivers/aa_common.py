@@ -77,7 +77,7 @@ def run_under_awaitaudit(aa_bin, cmd, run_opts, env_extra=None, timeout=600):
 
 
 def events_of(finding):
-    for key in ("write", "overtaker", "submission", "acknowledgment"):
+    for key in ("write", "overtaker", "submission", "overtaker_submission", "acknowledgment"):
         ev = finding.get(key)
         if ev:
             yield key, ev
