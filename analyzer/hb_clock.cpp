@@ -62,7 +62,16 @@ uint32_t HappensBefore::lookup(uint32_t proc, int32_t tid, bool* created) {
 
 ClockSnap HappensBefore::snapshot(uint32_t t) const {
   const Thread& th = threads_[t];
-  return ClockSnap{th.vec, t, th.epoch};
+  ClockSnap s;
+  s.self = t;
+  s.self_epoch = th.epoch;
+  if (th.vec->size() <= ClockSnap::kInline) {
+    s.n_inl = uint32_t(th.vec->size());
+    std::copy(th.vec->begin(), th.vec->end(), s.inl.begin());
+  } else {
+    s.vec = th.vec;
+  }
+  return s;
 }
 
 bool HappensBefore::knows(uint32_t t, Epoch e) const {

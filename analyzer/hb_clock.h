@@ -12,6 +12,7 @@
 // clocks hold for that index can never make the newcomer's events look known.
 // That keeps clocks as wide as the live threads, not as all threads ever.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
@@ -29,13 +30,19 @@ struct Epoch {
   bool valid() const { return t != UINT32_MAX; }
 };
 
-// What a thread knew at one moment.
+// What a thread knew at one moment.  Narrow clocks are copied inline: a
+// shared vector would make the thread copy it (a malloc) at its next
+// acquire, and every conflicting operation and write takes a snapshot.
 struct ClockSnap {
-  std::shared_ptr<const ClockVec> vec;
+  static constexpr uint32_t kInline = 16;
+  std::shared_ptr<const ClockVec> vec;  // set only when wider than kInline
+  std::array<uint32_t, kInline> inl{};
+  uint32_t n_inl = 0;
   uint32_t self = UINT32_MAX, self_epoch = 0;
   uint32_t at(uint32_t t) const {
     if (t == self) return self_epoch;
-    return vec && t < vec->size() ? (*vec)[t] : 0;
+    if (vec) return t < vec->size() ? (*vec)[t] : 0;
+    return t < n_inl ? inl[t] : 0;
   }
   bool knows(Epoch e) const { return e.valid() && at(e.t) >= e.e; }
 };

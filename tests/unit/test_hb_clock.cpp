@@ -71,3 +71,24 @@ TEST_CASE("thousands of short-lived threads stay fast and narrow") {
   CHECK(hb.live_indices() <= 2);
   CHECK(s < 2.0);
 }
+
+TEST_CASE("snapshots do not move, narrow (inline copy) or wide (shared vector)") {
+  for (int n : {4, 40}) {
+    HappensBefore hb;
+    std::vector<uint32_t> t;
+    for (int i = 0; i < n; ++i) t.push_back(hb.thread(0, 100 + i));
+    for (int i = 1; i < n; ++i) {  // a chain: each thread learns the previous ones
+      hb.release(t[i - 1], obj(1000 + i), ev());
+      hb.acquire(t[i], obj(1000 + i));
+    }
+    Epoch first = hb.now(t[0]);
+    ClockSnap snap = hb.snapshot(t[n - 1]);
+    CHECK(snap.knows(Epoch{t[0], first.e - 1}));  // the chain's start
+    CHECK_FALSE(snap.knows(first));
+    hb.release(t[0], obj(1), ev());
+    hb.acquire(t[n - 1], obj(1));
+    CHECK(hb.knows(t[n - 1], first));
+    CHECK_FALSE(snap.knows(first));
+    CHECK(snap.knows(Epoch{t[n - 1], snap.self_epoch}));
+  }
+}
