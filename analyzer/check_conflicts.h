@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "boundaries.h"
+#include "check_ring.h"
 #include "hb_clock.h"
 #include "model_files.h"
 #include "rules.h"
@@ -107,7 +108,7 @@ class Checker {
   };
   struct FileState {
     std::deque<std::shared_ptr<Pending>> writes;
-    std::deque<Recent> recent;
+    Ring<Recent, 16> recent;  // kRecentPerFile
     uint64_t last_t = 0;
   };
   void pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, uint32_t b_origin,
