@@ -55,7 +55,11 @@ const ConflictRule* conflict_rule(const RuleSet& rules, aa_kind k) {
 }
 
 Checker::Checker(HappensBefore& hb, const FileModel& files, const RuleSet& rules, bool latent)
-    : hb_(hb), files_(files), rules_(rules), latent_(latent) {}
+    : hb_(hb), files_(files), rules_(rules), latent_(latent) {
+  // The table is fixed for the run; a scan of it per operation showed up
+  // in profiles.
+  for (int k = 0; k < AA_KIND_COUNT; ++k) rule_for_[k] = conflict_rule(rules_, aa_kind(k));
+}
 
 void Checker::event_seen(const Event& e, uint32_t x) {
   if (x >= last_t_.size()) last_t_.resize(x + 1, 0);
@@ -161,7 +165,7 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
 void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t origin, const Submission* bsub) {
   std::optional<EvCopy> bs;
   if (bsub && bsub->by.t != x) bs = bsub->event;
-  const ConflictRule* rule = e.kind == AA_OPEN ? &kOpenRule : conflict_rule(rules_, e.kind);
+  const ConflictRule* rule = e.kind == AA_OPEN ? &kOpenRule : rule_for_[e.kind];
   if (!rule || !files_.file(t.file).regular) return;
   FileState& fs = state_[t.file];
   fs.last_t = e.t_enter;

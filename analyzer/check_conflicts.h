@@ -13,6 +13,7 @@
 // Memory is live state: a bounded window of writes and recent operations per
 // file, file states dropped when idle, findings deduplicated as they come.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -127,6 +128,7 @@ class Checker {
   // thread, oldest first (a thread's epochs grow, so an acquire acks a prefix).
   using WriterQueues = std::unordered_map<uint32_t, std::deque<std::shared_ptr<Pending>>>;
   std::unordered_map<uint32_t, WriterQueues> unacked_;
+  std::array<const ConflictRule*, AA_KIND_COUNT> rule_for_{};  // conflict_rule() by kind
   std::vector<uint64_t> last_t_;  // per thread: time of its latest event
   std::vector<RawFinding> findings_;
   // Findings as they are found, deduplicated by kind, confidence, conflict,
