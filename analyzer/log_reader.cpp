@@ -209,6 +209,23 @@ void LogSet::Impl::index(uint32_t proc) {
     size_t at = off + sizeof(aa_chunk_header);
     while (at < end) {
       uint32_t size = 0;
+      // Fast path for the common record with no stat, path or payload:
+      // decode_record's checks then reduce to size and kind, and the index
+      // only needs seq and t_enter (the stream pass decodes it in full).
+      if (end - at >= sizeof(aa_record)) {
+        aa_record r;
+        std::memcpy(&r, log.base + at, sizeof r);
+        if (r.flags == 0 && r.size >= sizeof(aa_record) && r.size % 8 == 0 && r.size <= end - at && r.kind != 0 &&
+            r.kind < AA_KIND_COUNT && r.kind != AA_STACK && r.kind != AA_MAPS) {
+          at += r.size;
+          if (seq.seen && r.seq > seq.last + 1) seq.lost += r.seq - seq.last - 1;
+          seq.last = r.seq;
+          seq.seen = true;
+          ++info.records;
+          first_t = std::min(first_t, r.t_enter);
+          continue;
+        }
+      }
       RecordStatus s = decode_record(log.base + at, end - at, ev, &size);
       if (s == RecordStatus::kEnd) break;
       if (s == RecordStatus::kBadSize) {
