@@ -247,6 +247,7 @@ void LogSet::Impl::index(uint32_t proc) {
         log.maps.push_back({ev.t_enter, ev.path});
       } else {
         ++info.records;
+        if (ev.kind == AA_MARKER) ++info.markers;
         first_t = std::min(first_t, ev.t_enter);
       }
     }
