@@ -79,7 +79,9 @@ class CPythonTests(Workload):
         for line in text.splitlines():
             line = re.sub(r"^\d+:\d\d:\d\d (load avg: [\d.]+ )?", "", line)
             line = re.sub(r" \(\d+(\.\d+)? ?(sec|ms|min)[^)]*\)", "", line)
-            if re.match(r"(\[\s*\d+/\d+\]|All \d+ tests OK|\d+ tests? (OK|failed|skipped|altered)|"
+            line = re.sub(r" -- .*$", "", line)  # "[ 7/34] test_b -- test_a passed in 45.4 sec"
+            line = re.sub(r" in (\d+ (hour|min) )*[\d.]+ (sec|ms|min|hour)s?$", "", line)
+            if re.match(r"(\[\s*\d+/\d+(/\d+)?\]|All \d+ tests OK|\d+ tests? (OK|failed|skipped|altered)|"
                         r"Tests? result:|Result:|Total tests:|Total test files:|test_\w+ (failed|skipped|passed|crashed))", line):
                 keep.append(line.replace(work, "WORK").rstrip())
             elif re.match(r"\s+test_\w+", line):  # lists under "N tests failed:"
