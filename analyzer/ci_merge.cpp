@@ -6,16 +6,13 @@
 #include <map>
 #include <set>
 
+#include "json_fields.h"
+
 namespace aa {
 using nlohmann::json;
 
 namespace {
 
-std::string str_or(const json& j, const char* key, const std::string& def = "") {
-  if (!j.is_object()) return def;
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : def;
-}
 
 std::string stack_key(const json& f, const char* role) {
   auto ev = f.find(role);

@@ -6,15 +6,12 @@
 
 #include "report_sarif.h"
 
+#include "json_fields.h"
+
 namespace aa {
 using nlohmann::json;
 
 namespace {
-std::string str_or(const json& j, const char* key, const std::string& def = "") {
-  if (!j.is_object()) return def;
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : def;
-}
 std::string basename(const std::string& p) { return p.substr(p.rfind('/') + 1); }
 std::string plural(int n, std::string word) {
   if (n != 1) word += word.back() == 's' ? "es" : "s";

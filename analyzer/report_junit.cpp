@@ -10,15 +10,13 @@
 #include "ci_output.h"
 #include "report_sarif.h"
 
+#include "json_fields.h"
+
 namespace aa {
 using nlohmann::json;
 
 namespace {
 
-std::string str_or(const json& j, const char* key, const std::string& def = "") {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : def;
-}
 
 // XML 1.0 text/attribute escaping; control characters XML cannot carry are dropped.
 std::string xml_escape(std::string_view s) {

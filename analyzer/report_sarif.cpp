@@ -17,19 +17,13 @@
 
 #include "ci_output.h"
 
+#include "json_fields.h"
+
 namespace aa {
 using nlohmann::json;
 
 namespace {
 
-std::string str_or(const json& j, const char* key, const std::string& def = "") {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : def;
-}
-int64_t int_or(const json& j, const char* key, int64_t def = 0) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<int64_t>() : def;
-}
 const json* event_of(const json& finding, const char* key) {
   auto it = finding.find(key);
   return it != finding.end() && it->is_object() ? &*it : nullptr;
