@@ -113,6 +113,8 @@ void config_load() {
   if (const char* k = getenv("AWAITAUDIT_DELAY_KINDS")) g_cfg.delay_class_mask = parse_kinds(k);
   if (const char* f = getenv("AWAITAUDIT_DELAY_SITES"))
     strncpy(g_cfg.delay_sites_file, f, sizeof g_cfg.delay_sites_file - 1);
+  const char* clock = getenv("AWAITAUDIT_CLOCK");
+  g_cfg.vdso_clock = clock && strcmp(clock, "vdso") == 0;
 }
 
 }  // namespace aa

@@ -46,6 +46,7 @@ void child_after_fork() {
     ThreadState& ts = thread_state();
     ts.in_shim++;
     log_drop_mapping();
+    clock_after_fork();
     stacks_reset_after_fork();
     g_exit_recorded = false;
     g_exit_how = 2;
@@ -117,6 +118,8 @@ bool stat_fd(int fd, aa_stat& out) {
 
 void call_end(Call& c, int64_t ret) {
   c.r.t_exit = now_ns();
+  // The TSC map and a clock_gettime fallback may disagree by the map's error.
+  if (AA_UNLIKELY(c.r.t_exit < c.r.t_enter)) c.r.t_exit = c.r.t_enter;
   c.r.ret = ret;
   if (AA_UNLIKELY(ret == -1) && !c.r.err) c.r.err = errno;
   ThreadState& ts = *c.ts;
@@ -190,6 +193,7 @@ void runtime_init() {
     unsetenv("AWAITAUDIT_PARENT_LOG_ID");
     unsetenv("AWAITAUDIT_MARKER_FD");  // inherited value names the parent's (closed) fd
     if (!g_cfg.off && !exe_excluded(exe)) {
+      clock_init(!g_cfg.vdso_clock);
       if (g_cfg.stack_depth || g_cfg.delay_sites_file[0]) stacks_init();
       if (log_open(parent)) {
         perturb_init();

@@ -26,6 +26,7 @@ struct Config {
   double delay_prob;
   uint64_t delay_seed;
   uint32_t delay_class_mask;  // bit per aa_class
+  bool vdso_clock;          // AWAITAUDIT_CLOCK=vdso: clock_gettime for every timestamp
   char delay_sites_file[1024];
 };
 extern Config g_cfg;
@@ -57,10 +58,32 @@ static inline ThreadState& thread_state() {
   return ts;
 }
 
+// ---- record timestamps (clock.cpp) ----------------------------------------
+// CLOCK_MONOTONIC ns = ns0 + (rdtsc - tsc0) * mult >> 32 while rdtsc - tsc0 <
+// span; a seqlock (odd = being rewritten) keeps readers off a half-written map.
+struct alignas(64) ClockMap {
+  uint64_t seq;
+  uint64_t tsc0, ns0;
+  uint64_t mult;  // ns per tick, 32.32 fixed point
+  uint64_t span;  // ticks the map is good for; 0 = no map (use clock_gettime)
+};
+extern ClockMap g_clock;
+void clock_init(bool allow_tsc);
+void clock_after_fork();
+uint64_t now_ns_slow();  // clock_gettime, and re-anchors the map when due
+
 static inline uint64_t now_ns() {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);  // vDSO: no system call
-  return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+  uint64_t s = __atomic_load_n(&g_clock.seq, __ATOMIC_ACQUIRE);
+  uint64_t span = __atomic_load_n(&g_clock.span, __ATOMIC_RELAXED);
+  if (AA_UNLIKELY(!span)) return now_ns_slow();
+  uint64_t tsc0 = __atomic_load_n(&g_clock.tsc0, __ATOMIC_RELAXED);
+  uint64_t ns0 = __atomic_load_n(&g_clock.ns0, __ATOMIC_RELAXED);
+  uint64_t mult = __atomic_load_n(&g_clock.mult, __ATOMIC_RELAXED);
+  uint64_t d = __builtin_ia32_rdtsc() - tsc0;
+  __atomic_thread_fence(__ATOMIC_ACQUIRE);
+  if (AA_LIKELY(d < span && !(s & 1) && __atomic_load_n(&g_clock.seq, __ATOMIC_RELAXED) == s))
+    return ns0 + ((d * mult) >> 32);  // d * mult < 2^64: d < span = window * 2^32 / mult
+  return now_ns_slow();
 }
 
 void runtime_init();  // idempotent; called from the constructor and lazily
