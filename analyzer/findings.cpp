@@ -19,16 +19,22 @@ struct Stacker {
   const LogSet& logs;
   const RuleSet& rules;
   Symbolizer sym;
+  // The wall-clock time of a snapshot: files modified after it are not what ran.
+  uint64_t snapshot_real_ns(uint32_t proc, uint64_t t) const {
+    const auto& procs = logs.processes();
+    if (proc >= procs.size() || !procs[proc].start_real_ns || t < procs[proc].start_mono_ns) return 0;
+    return procs[proc].start_real_ns + (t - procs[proc].start_mono_ns);
+  }
   std::vector<Frame> frames(const EvCopy& e) {
     if (!e.stack_id) return {};
     auto ips = logs.stack(e.proc, e.stack_id);
     if (ips.empty()) return {};
     const auto& maps = logs.maps(e.proc);
     if (maps.empty()) return {};
-    std::string_view text = maps.back().text;
+    const LogSet::Maps* snap = &maps.back();
     for (const auto& m : maps)
-      if (m.t <= e.t_enter) text = m.text;  // the latest snapshot taken before the event
-    auto out = sym.resolve_all(text, ips);
+      if (m.t <= e.t_enter) snap = &m;  // the latest snapshot taken before the event
+    auto out = sym.resolve_all(snap->text, ips, snapshot_real_ns(e.proc, snap->t));
     for (auto& f : out) f.user = rules.is_user_frame(f);
     return out;
   }

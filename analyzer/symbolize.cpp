@@ -11,6 +11,7 @@
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include <unordered_map>
 
 #include "symbolize.h"
+#include "symbolize_dwarf.h"
 
 namespace aa {
 namespace {
@@ -56,20 +58,8 @@ std::string openable_path(const std::string& path) {
   return std::string(p);
 }
 
-// Line tables may name files relative to the CU's compilation directory
-// (rustc does: "src/fs/file.rs" under the crate's dir); reports want one
-// absolute spelling per file whichever CU the frame came from.
 std::string absolute_source(Dwfl_Line* line, const char* file) {
-  if (file[0] == '/') return file;
-  Dwarf_Die* cu = dwfl_linecu(line);
-  Dwarf_Attribute attr;
-  const char* dir = cu ? dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr)) : nullptr;
-  if (!dir || !*dir) return file;
-  std::string out(dir);
-  if (out.back() != '/') out += '/';
-  std::string_view rel(file);
-  while (rel.starts_with("./")) rel.remove_prefix(2);
-  return out + std::string(rel);
+  return absolute_in_cu(dwfl_linecu(line), file);
 }
 
 // One ELF file, opened lazily and kept for the Symbolizer's life.
@@ -81,6 +71,9 @@ struct Module {
   Dwfl_Module* mod = nullptr;
   std::vector<Load> loads;  // PT_LOAD segments, for the bias
 
+  int64_t mtime_ns = 0;  // of the file now, for the changed-since-traced test
+  bool warned = false;
+
   explicit Module(const std::string& path) {
     static char* debuginfo_path = nullptr;  // default: ":.debug:/usr/lib/debug"
     static const Dwfl_Callbacks callbacks = {
@@ -90,6 +83,8 @@ struct Module {
         .debuginfo_path = &debuginfo_path,
     };
     if (path.empty() || path[0] != '/') return;
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0) mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
     dwfl = dwfl_begin(&callbacks);
     if (!dwfl) return;
     dwfl_report_begin(dwfl);
@@ -125,11 +120,12 @@ struct FrameKey {
   const void* maps;
   uint64_t ip;
   bool ra;
+  uint64_t taken_real_ns;
   bool operator==(const FrameKey&) const = default;
 };
 struct FrameKeyHash {
   size_t operator()(const FrameKey& k) const {
-    return std::hash<uint64_t>()(k.ip * 31 + k.ra) ^ std::hash<const void*>()(k.maps);
+    return std::hash<uint64_t>()(k.ip * 31 + k.ra + k.taken_real_ns * 7) ^ std::hash<const void*>()(k.maps);
   }
 };
 
@@ -166,7 +162,9 @@ struct Symbolizer::Impl {
   size_t last_size = 0;
   const std::vector<Mapping>* last_maps = nullptr;
   std::unordered_map<std::string, std::unique_ptr<Module>> modules;
-  std::unordered_map<FrameKey, Frame, FrameKeyHash> frames;
+  std::unordered_map<FrameKey, std::vector<Frame>, FrameKeyHash> frames;
+  // Never empty: an unresolvable ip is one frame with just the ip.
+  const std::vector<Frame>& cached(std::string_view maps, uint64_t ip, bool return_address, uint64_t taken_real_ns);
 
   const std::vector<Mapping>& parsed(std::string_view text) {
     if (last_maps && text.data() == last_data && text.size() == last_size) return *last_maps;
@@ -193,22 +191,39 @@ struct Symbolizer::Impl {
     return bias;
   }
 
-  Frame symbolize(const std::vector<Mapping>& maps, uint64_t ip, bool ra) {
+  // The source-level frames at ip, innermost first: more than one where
+  // calls were inlined into the function that holds ip.
+  // A file rebuilt (or replaced, or deleted) after the snapshot is not the
+  // code that ran: its symbols and lines would name the wrong source, so
+  // its frames stay module+offset, with one warning per file.
+  static bool changed_since(Module& mod, const Mapping& m, const std::string& path, uint64_t taken_real_ns) {
+    bool deleted = m.path.size() > kDeleted.size() && m.path.ends_with(kDeleted);
+    bool newer = taken_real_ns && mod.mtime_ns > int64_t(taken_real_ns);
+    if (!deleted && !newer) return false;
+    if (!mod.warned && mod.mod)
+      fmt::print(stderr, "awaitaudit: warning: {} {} after it was traced; its frames are left as offsets\n", path,
+                 deleted ? "was replaced or deleted" : "was modified");
+    mod.warned = true;
+    return true;
+  }
+
+  std::vector<Frame> symbolize(const std::vector<Mapping>& maps, uint64_t ip, bool ra, uint64_t taken_real_ns) {
     Frame f;
     f.ip = ip;
     uint64_t look = ra && ip > 0 ? ip - 1 : ip;
     auto it = std::upper_bound(maps.begin(), maps.end(), look,
                                [](uint64_t a, const Mapping& m) { return a < m.start; });
-    if (it == maps.begin()) return f;
+    if (it == maps.begin()) return {f};
     const Mapping& m = *std::prev(it);
-    if (look >= m.end || m.path.empty()) return f;
+    if (look >= m.end || m.path.empty()) return {f};
     f.module = m.path[0] == '/' ? openable_path(m.path) : m.path;
     Module& mod = module(f.module);
     uint64_t bias = guessed_bias(maps, m);
     if (auto va = mod.vaddr_of(m.offset + (look - m.start))) bias = look - *va;
     f.module_offset = ip - bias;
     uint64_t addr = look - bias;
-    if (mod.mod) {
+    bool usable = mod.mod && !changed_since(mod, m, f.module, taken_real_ns);
+    if (usable) {
       GElf_Off off = 0;
       GElf_Sym sym;
       if (const char* name = dwfl_module_addrinfo(mod.mod, addr, &off, &sym, nullptr, nullptr, nullptr))
@@ -222,33 +237,54 @@ struct Symbolizer::Impl {
       }
     }
     if (f.function.empty()) f.function = fmt::format("{}+{:#x}", basename_of(f.module), f.module_offset);
-    return f;
+    if (!usable) return {f};
+    auto calls = inlined_calls(mod.mod, addr);
+    std::vector<Frame> out;
+    out.reserve(calls.size() + 1);
+    Frame inner = f;
+    for (auto& c : calls) {
+      inner.function = c.function.empty() ? f.function : c.function;
+      out.push_back(inner);
+      inner.file = std::move(c.call_file);  // the caller's line: where it called the inlined body
+      inner.line = c.call_line;
+    }
+    inner.function = f.function;
+    out.push_back(std::move(inner));
+    return out;
   }
 };
 
 Symbolizer::Symbolizer() : impl_(std::make_unique<Impl>()) {}
 Symbolizer::~Symbolizer() = default;
 
-Frame Symbolizer::resolve(std::string_view maps, uint64_t ip, bool return_address) {
-  const auto& parsed = impl_->parsed(maps);
-  FrameKey key{&parsed, ip, return_address};
-  auto it = impl_->frames.find(key);
-  if (it != impl_->frames.end()) return it->second;
-  Frame f;
+const std::vector<Frame>& Symbolizer::Impl::cached(std::string_view maps, uint64_t ip, bool return_address,
+                                                   uint64_t taken_real_ns) {
+  const auto& parsed_maps = parsed(maps);
+  FrameKey key{&parsed_maps, ip, return_address, taken_real_ns};
+  auto it = frames.find(key);
+  if (it != frames.end()) return it->second;
+  std::vector<Frame> out;
   try {
-    f = impl_->symbolize(parsed, ip, return_address);
+    out = symbolize(parsed_maps, ip, return_address, taken_real_ns);
   } catch (const std::exception&) {
-    f = Frame{};  // allocation failure or the like: an unknown frame, never a crash
-    f.ip = ip;
+    out.assign(1, Frame{});  // allocation failure or the like: an unknown frame, never a crash
+    out[0].ip = ip;
   }
-  impl_->frames.emplace(key, f);
-  return f;
+  return frames.emplace(key, std::move(out)).first->second;
 }
 
-std::vector<Frame> Symbolizer::resolve_all(std::string_view maps, std::span<const uint64_t> ips) {
+Frame Symbolizer::resolve(std::string_view maps, uint64_t ip, bool return_address) {
+  return impl_->cached(maps, ip, return_address, 0).front();
+}
+
+std::vector<Frame> Symbolizer::resolve_all(std::string_view maps, std::span<const uint64_t> ips,
+                                           uint64_t taken_real_ns) {
   std::vector<Frame> out;
   out.reserve(ips.size());
-  for (size_t i = 0; i < ips.size(); ++i) out.push_back(resolve(maps, ips[i], i > 0));
+  for (size_t i = 0; i < ips.size(); ++i) {
+    const auto& logical = impl_->cached(maps, ips[i], i > 0, taken_real_ns);
+    out.insert(out.end(), logical.begin(), logical.end());
+  }
   return out;
 }
 

@@ -38,9 +38,15 @@ class Symbolizer {
   // `maps` is /proc/<pid>/maps text.  Results are cached per (maps, ip).
   // `return_address`: ip is a return address (every frame but a stack's
   // first), so the call site is looked up at ip-1.  module_offset stays ip - bias.
+  // Where calls were inlined at ip, this is the innermost of them.
   Frame resolve(std::string_view maps, uint64_t ip, bool return_address = false);
-  // The first ip is taken as exact, the rest as return addresses.
-  std::vector<Frame> resolve_all(std::string_view maps, std::span<const uint64_t> ips);
+  // The first ip is taken as exact, the rest as return addresses.  Inlined
+  // calls are expanded, innermost first, so one ip may give several frames
+  // (all with that ip and module_offset), as `addr2line -i` does.
+  // `taken_real_ns`: CLOCK_REALTIME when the snapshot was taken (0: unknown);
+  // an ELF file modified since then, or mapped "(deleted)", is no longer the
+  // code that ran, and its frames stay module+offset (a warning on stderr).
+  std::vector<Frame> resolve_all(std::string_view maps, std::span<const uint64_t> ips, uint64_t taken_real_ns = 0);
 
  private:
   struct Impl;
