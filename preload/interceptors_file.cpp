@@ -150,6 +150,8 @@ bool fcntl_traced(int cmd) {
   va_start(ap, cmd);                                                     \
   long arg = va_arg(ap, long);                                           \
   va_end(ap);                                                            \
+  /* Our fds are not the program's: probing one (F_GETFD) says "not open". */ \
+  if (AA_UNLIKELY(own_fd_is(fd))) { errno = EBADF; return -1; }          \
   if (!fcntl_traced(cmd)) return REAL(fn)(fd, cmd, arg);                 \
   Call c;                                                                \
   call_begin(c, AA_FCNTL);                                               \
