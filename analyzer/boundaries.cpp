@@ -42,7 +42,23 @@ const Submission* Boundaries::popped_without_wake(uint32_t t, uint64_t t_enter) 
   return nullptr;
 }
 
+void Boundaries::set_process_parents(std::vector<uint32_t> parent_of) { proc_parent_ = std::move(parent_of); }
+
+bool Boundaries::process_ancestor(uint32_t pa, uint32_t pt) const {
+  for (int depth = 0; depth < 256 && pt < proc_parent_.size(); ++depth) {
+    pt = proc_parent_[pt];
+    if (pt == pa) return true;
+  }
+  return false;
+}
+
 bool Boundaries::is_ancestor(uint32_t a, uint32_t t) const {
+  if (a >= threads_.size() || t >= threads_.size()) return false;
+  // Across processes the thread that forked is not always the one that
+  // talks to the child (a reader thread, or the child exec'd: a new image
+  // whose first thread has no creator record); the process tree decides.
+  uint32_t pa = threads_[a].proc, pt = threads_[t].proc;
+  if (pa != UINT32_MAX && pt != UINT32_MAX && pa != pt && process_ancestor(pa, pt)) return true;
   for (int depth = 0; depth < 64 && t < threads_.size(); ++depth) {
     uint32_t p = threads_[t].parent;
     if (p == UINT32_MAX) return false;
@@ -58,6 +74,9 @@ void Boundaries::on_acquire(uint32_t t, const SyncKey& k, const ReleaseInfo* fro
   u |= kAcquired;
   if (!from || !wait || lock_like || from->by.t == t) return;
   uint32_t r = from->by.t;
+  // Released before this thread was being created: nothing was handed to
+  // it (a recycled lock address, a count left over); its creation covers it.
+  if (from->event.t_enter < at(t).born) return;
   // A wake from a thread this one created (directly or not) is a helper
   // reporting back — main woken by its pool's completion — never a job.
   if (is_ancestor(t, r)) return;
@@ -75,6 +94,8 @@ void Boundaries::on_acquire(uint32_t t, const SyncKey& k, const ReleaseInfo* fro
   if (!from_ancestor && r < threads_.size() && me.parent != UINT32_MAX && threads_[r].parent == me.parent) {
     const auto& peer = threads_[r].candidate ? threads_[r].candidate : threads_[r].current;
     if (peer && peer->by.t != t) s = *peer;
+    // The peer's job is older than this thread: not what it was woken for.
+    if (s.event.t_enter < me.born) return;
   }
   me.candidate = s;
   me.candidate_from_ancestor = from_ancestor;
@@ -87,7 +108,9 @@ void Boundaries::on_thread_start(uint32_t t, const ReleaseInfo* creator) {
   th.current.reset();
   th.candidate_from_ancestor = false;
   th.had_op = false;
+  th.born = 0;
   if (creator) {
+    th.born = creator->event.t_enter;
     th.current = Submission{creator->by, creator->event};
     if (creator->by.t != t) th.parent = creator->by.t;
   }

@@ -25,6 +25,17 @@
 // origin goes on at once to queue the next job (metadata()'s statx right
 // after write_all's write), and a perturbation delay pushes this op's entry
 // past it.
+//
+// Two kinds of release never start a job, whatever the wait looked like:
+// - one made before this thread was being created (it did not exist to be
+//   handed anything; its creation is its first job).  CPython frees and
+//   reallocates its lock objects, so a new thread's first uncontended
+//   sem_wait can land on an address a dead peer released long ago, and a
+//   peer's stale submission must not be forwarded through it either;
+// - one from a process this thread's process created, directly or through
+//   exec (parent_log_id): a child writing to its stdout pipe is reporting
+//   back, like a pool thread, not handing its parent work.  A worker
+//   process reading its parent's pipe still takes a job (from an ancestor).
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -56,6 +67,12 @@ class Boundaries {
   // The same, with the operation's times (jobs popped without a wake).
   const Submission* on_file_op(uint32_t t, uint64_t t_enter, uint64_t t_exit);
   void forget(uint32_t t);
+  // The process tree: for each process index, the index of the process
+  // whose image created it (fork parent, pre-exec image, spawner), or
+  // UINT32_MAX.  Set once, before any event.
+  void set_process_parents(std::vector<uint32_t> parent_of);
+  // The process a (fresh) thread index belongs to.
+  void set_process(uint32_t t, uint32_t proc) { at(t).proc = proc; }
 
  private:
   enum : uint8_t { kAcquired = 1, kLockLike = 2 };
@@ -70,18 +87,22 @@ class Boundaries {
     std::optional<Submission> candidate, current;
     bool candidate_from_ancestor = false;
     uint32_t parent = UINT32_MAX;  // the creating thread (THREAD_START / fork)
+    uint32_t proc = UINT32_MAX;    // its process index
+    uint64_t born = 0;  // its creation entered here: older releases started nothing of its
     bool had_op = false;  // a file op since the thread (or its log) began
     uint64_t last_op_exit = 0;
     std::deque<Queued> queued;  // as an origin: recent queue-like releases, oldest first
   };
   const Submission* popped_without_wake(uint32_t t, uint64_t t_enter);
   static bool consumer_of(const Thread& th, const SyncKey& k);
-  bool is_ancestor(uint32_t a, uint32_t t) const;  // a created t, or t's creator, ...
+  bool is_ancestor(uint32_t a, uint32_t t) const;  // a created t, or t's creator, ... or a's process t's
+  bool process_ancestor(uint32_t pa, uint32_t pt) const;  // pa created pt, directly or not (pa != pt)
   Thread& at(uint32_t t) {
     if (t >= threads_.size()) threads_.resize(t + 1);
     return threads_[t];
   }
   std::vector<Thread> threads_;
+  std::vector<uint32_t> proc_parent_;
 };
 
 }  // namespace aa

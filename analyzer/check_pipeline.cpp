@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <fmt/format.h>
+#include <unordered_map>
 
 namespace aa {
 namespace {
@@ -10,11 +11,27 @@ namespace {
 enum { kWait = 0, kWake = 1, kRequeue = 3, kCmpRequeue = 4, kWakeOp = 5, kLockPi = 6, kUnlockPi = 7,
        kTrylockPi = 8, kWaitBitset = 9, kWakeBitset = 10, kWaitRequeuePi = 11, kCmpRequeuePi = 12, kLockPi2 = 13 };
 SyncKey addr(uint32_t proc, int64_t a) { return {kSyncAddr, proc, uint64_t(a)}; }
+
+// Each log names the log of the image that created it (fork parent,
+// pre-exec image, posix_spawn caller): exact even when pids are reused.
+std::vector<uint32_t> process_parents(const std::vector<ProcessInfo>& procs) {
+  std::unordered_map<uint64_t, uint32_t> by_log;
+  for (uint32_t i = 0; i < procs.size(); ++i)
+    if (procs[i].log_id) by_log.emplace(procs[i].log_id, i);
+  std::vector<uint32_t> parent(procs.size(), UINT32_MAX);
+  for (uint32_t i = 0; i < procs.size(); ++i) {
+    auto it = procs[i].parent_log_id ? by_log.find(procs[i].parent_log_id) : by_log.end();
+    if (it != by_log.end() && it->second != i) parent[i] = it->second;
+  }
+  return parent;
+}
 }  // namespace
 
 Pipeline::Pipeline(const std::vector<ProcessInfo>& procs, const RuleSet& rules, bool latent)
     : procs_(procs), files_(procs), checker_(hb_, files_, rules, latent),
-      begun_(procs.size()), io_uring_noted_(procs.size()), mmap_noted_(procs.size()) {}
+      begun_(procs.size()), io_uring_noted_(procs.size()), mmap_noted_(procs.size()) {
+  bounds_.set_process_parents(process_parents(procs));
+}
 
 void Pipeline::release(uint32_t x, const SyncKey& k, const Event& e) {
   ReleaseInfo r{hb_.now(x), EvCopy::of(e)};
@@ -100,6 +117,7 @@ void Pipeline::feed(const Event& e) {
   uint32_t x = hb_.thread(e.proc, e.tid, &fresh);
   if (fresh) {
     bounds_.forget(x);
+    bounds_.set_process(x, e.proc);
     held(x).clear();
   }
   acquired_ = false;

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Shapes from real software's test suites that once gave false findings,
+and cross-process positives that the fixes must keep, each a real program
+under the real shim (programs/).
+
+  real_programs.py SCENARIO AWAITAUDIT SHIM
+
+threads_one_file   CPython test_threading: 100 threads started and joined in
+                   turn rewrite one file -> no premature-completion finding
+child_output       CPython test_os: a child shell's stdout read, then the main
+                   thread's own truncate fails with ENOENT -> no error finding
+pool_fork_early    a forked worker process writes the job's file late; the
+                   parent stats first -> manifested premature-completion
+pool_fork_wait     its twin: the parent reads "done" first -> no error finding
+pool_exec_early    the same with an exec'd worker (pipes on stdin/stdout)
+pool_exec_wait     its twin"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+SCENARIO, AA, SHIM = sys.argv[1:4]
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "programs")
+
+
+def run(tmp, prog, *args):
+    logs, out = os.path.join(tmp, "logs"), os.path.join(tmp, "findings.json")
+    env = dict(os.environ, AWAITAUDIT_SHIM=SHIM)
+    p = subprocess.run([AA, "run", "--log-dir", logs, "--json-out", out, "--fail-on", "never", "--",
+                        sys.executable, os.path.join(HERE, prog)] + list(args),
+                       env=env, capture_output=True, text=True, timeout=110, cwd=tmp)
+    if p.returncode != 0:
+        sys.exit(f"FAIL: exit {p.returncode}, stdout={p.stdout[-2000:]!r} stderr={p.stderr[-2000:]!r}")
+    with open(out) as f:
+        return p.stdout, json.load(f)
+
+
+def describe(findings):
+    return [f"{f['severity']} {f['kind']}/{f.get('confidence')}: {f['message']} ({f['evidence']})" for f in findings]
+
+
+def no_errors(rep, also_kind=None):
+    bad = [f for f in rep["findings"] if f["severity"] == "error" or f["kind"] == also_kind]
+    if bad or rep["summary"]["errors"]:
+        sys.exit("FAIL: false findings:\n  " + "\n  ".join(describe(bad)))
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    if SCENARIO == "threads_one_file":
+        out, rep = run(tmp, "threads_one_file.py", os.path.join(tmp, "f.txt"))
+        if "size 1" not in out:
+            sys.exit(f"FAIL: program output {out!r}")
+        no_errors(rep, also_kind="premature-completion")
+    elif SCENARIO == "child_output":
+        out, rep = run(tmp, "child_output.py", tmp)
+        if "ok" not in out:
+            sys.exit(f"FAIL: program output {out!r}")
+        no_errors(rep, also_kind="lost-write-error")
+    elif SCENARIO.startswith("pool_"):
+        _, how, when = SCENARIO.split("_")
+        mode = when if how == "fork" else f"{when}-exec"
+        out, rep = run(tmp, "process_pool.py", mode, os.path.join(tmp, "job.dat"))
+        if when == "wait":
+            if "size 7" not in out:
+                sys.exit(f"FAIL: program output {out!r}")
+            no_errors(rep)
+        else:
+            if "size 0" not in out:
+                sys.exit(f"FAIL: the worker was not slow enough to test anything: {out!r}")
+            m = [f for f in rep["findings"] if f["kind"] == "premature-completion" and
+                 f["confidence"] == "manifested" and f["severity"] == "error" and f["overtaker"]["op"] == "stat"
+                 and f["write"]["pid"] != f["overtaker"]["pid"]]
+            if not m:
+                sys.exit("FAIL: no manifested cross-process finding; got:\n  " + "\n  ".join(describe(rep["findings"])))
+    else:
+        sys.exit(f"unknown scenario {SCENARIO}")
+print("ok", SCENARIO)
