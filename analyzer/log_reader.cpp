@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
@@ -237,21 +238,30 @@ void LogSet::Impl::index(uint32_t proc) {
       // Fast path for the common record with no stat, path or payload:
       // decode_record's checks then reduce to size and kind, and the index
       // only needs seq and t_enter (the stream pass decodes it in full).
-      if (end - at >= sizeof(aa_record)) {
-        aa_record r;
-        std::memcpy(&r, log.base + at, sizeof r);
-        if (r.flags == 0 && r.size >= sizeof(aa_record) && r.size % 8 == 0 && r.size <= end - at && r.kind != 0 &&
-            r.kind < AA_KIND_COUNT && r.kind != AA_STACK && r.kind != AA_MAPS) {
-          at += r.size;
-          if (seq.seen && r.seq > seq.last + 1) seq.lost += r.seq - seq.last - 1;
-          seq.last = r.seq;
+      // Both fixed parts keep t_enter at offset 16; seq moves.
+      if (end - at >= sizeof(aa_record_compact)) {
+        uint32_t rsize;
+        uint16_t rkind, rflags;
+        std::memcpy(&rsize, log.base + at, 4);
+        std::memcpy(&rkind, log.base + at + 4, 2);
+        std::memcpy(&rflags, log.base + at + 6, 2);
+        const size_t fixed = rflags == AA_F_COMPACT ? sizeof(aa_record_compact) : sizeof(aa_record);
+        if ((rflags == 0 || rflags == AA_F_COMPACT) && rsize >= fixed && rsize % 8 == 0 && rsize <= end - at &&
+            rkind != 0 && rkind < AA_KIND_COUNT && rkind != AA_STACK && rkind != AA_MAPS) {
+          uint32_t rseq;
+          uint64_t t_enter;
+          std::memcpy(&rseq, log.base + at + (rflags ? offsetof(aa_record_compact, seq) : offsetof(aa_record, seq)), 4);
+          std::memcpy(&t_enter, log.base + at + 16, 8);
+          at += rsize;
+          if (seq.seen && rseq > seq.last + 1) seq.lost += rseq - seq.last - 1;
+          seq.last = rseq;
           seq.seen = true;
           ++info.records;
-          first_t = std::min(first_t, r.t_enter);
+          first_t = std::min(first_t, t_enter);
           continue;
         }
       }
-      RecordStatus s = decode_record(log.base + at, end - at, ev, &size);
+      RecordStatus s = decode_record(log.base + at, end - at, tid, ev, &size);
       if (s == RecordStatus::kEnd) break;
       if (s == RecordStatus::kBadSize) {
         note(info, dropped,
@@ -322,6 +332,7 @@ struct Cursor {
   size_t file_size, chunk_size;
   bool mapped;
   const std::vector<uint64_t>* chunks;
+  int32_t tid;       // the chunks' owner (compact records leave it out)
   size_t chunk = 0;  // index into *chunks
   size_t at = 0, end = 0;
   Event ev;
@@ -335,7 +346,7 @@ struct Cursor {
     for (;;) {
       if (at < end) {
         uint32_t size = 0;
-        RecordStatus s = decode_record(base + at, end - at, ev, &size);
+        RecordStatus s = decode_record(base + at, end - at, tid, ev, &size);
         if (s == RecordStatus::kOk) {
           at += size;
           if (ev.kind == AA_STACK || ev.kind == AA_MAPS) continue;
@@ -375,7 +386,7 @@ void LogSet::for_each(const std::function<void(const Event&)>& fn) const {
   for (const auto& t : impl_->threads) {
     if (t.chunks.empty()) continue;
     const LogFile& log = impl_->logs[t.proc];
-    Cursor c{log.base, log.size, log.chunk_size, log.mapped, &t.chunks};
+    Cursor c{log.base, log.size, log.chunk_size, log.mapped, &t.chunks, t.tid};
     c.ev.proc = t.proc;
     c.ev.pid = impl_->procs[t.proc].pid;
     c.enter_chunk();

@@ -8,34 +8,50 @@
 
 namespace aa {
 
-RecordStatus decode_record(const uint8_t* p, size_t avail, Event& ev, uint32_t* size_out) {
+RecordStatus decode_record(const uint8_t* p, size_t avail, int32_t chunk_tid, Event& ev, uint32_t* size_out) {
   if (avail < 8) return RecordStatus::kEnd;
   uint32_t size;
-  uint16_t kind;
+  uint16_t kind, flags;
   std::memcpy(&size, p, 4);
   std::memcpy(&kind, p + 4, 2);
+  std::memcpy(&flags, p + 6, 2);
   if (size == 0) return RecordStatus::kEnd;
-  if (size < sizeof(aa_record) || size % 8 != 0 || size > avail) return RecordStatus::kBadSize;
+  const size_t fixed = (flags & AA_F_COMPACT) ? sizeof(aa_record_compact) : sizeof(aa_record);
+  if (size < sizeof(aa_record_compact) || size % 8 != 0 || size > avail) return RecordStatus::kBadSize;
   *size_out = size;
   if (kind == 0) return RecordStatus::kUnfinished;
-  if (kind >= AA_KIND_COUNT) return RecordStatus::kBadKind;
+  if (kind >= AA_KIND_COUNT || size < fixed) return RecordStatus::kBadKind;
 
-  aa_record r;
-  std::memcpy(&r, p, sizeof r);
   ev.kind = static_cast<aa_kind>(kind);
-  ev.flags = r.flags;
-  ev.tid = r.tid;
-  ev.stack_id = r.stack_id;
-  ev.t_enter = r.t_enter;
-  ev.t_exit = r.t_exit;
-  ev.ret = r.ret;
-  ev.err = r.err;
-  ev.seq = r.seq;
-  std::memcpy(ev.a, r.a, sizeof ev.a);
+  ev.flags = flags;
+  if (flags & AA_F_COMPACT) {
+    aa_record_compact r;
+    std::memcpy(&r, p, sizeof r);
+    ev.tid = chunk_tid;
+    ev.stack_id = r.stack_id;
+    ev.t_enter = r.t_enter;
+    ev.t_exit = r.t_enter + r.t_dur;
+    ev.ret = r.ret;
+    ev.err = r.err;
+    ev.seq = r.seq;
+    for (int i = 0; i < 4; ++i) ev.a[i] = r.a[i];
+    ev.a[4] = ev.a[5] = 0;
+  } else {
+    aa_record r;
+    std::memcpy(&r, p, sizeof r);
+    ev.tid = r.tid;
+    ev.stack_id = r.stack_id;
+    ev.t_enter = r.t_enter;
+    ev.t_exit = r.t_exit;
+    ev.ret = r.ret;
+    ev.err = r.err;
+    ev.seq = r.seq;
+    std::memcpy(ev.a, r.a, sizeof ev.a);
+  }
 
-  const uint8_t* q = p + sizeof(aa_record);
+  const uint8_t* q = p + fixed;
   const uint8_t* end = p + size;
-  if (r.flags & AA_F_STAT) {
+  if (flags & AA_F_STAT) {
     if (end - q < static_cast<ptrdiff_t>(sizeof(aa_stat))) return RecordStatus::kBadKind;
     aa_stat s;
     std::memcpy(&s, q, sizeof s);
@@ -53,10 +69,10 @@ RecordStatus decode_record(const uint8_t* p, size_t avail, Event& ev, uint32_t* 
   };
   ev.path = {};
   ev.path2 = {};
-  if ((r.flags & AA_F_PATH) && !take_string(ev.path)) return RecordStatus::kBadKind;
-  if ((r.flags & AA_F_PATH2) && !take_string(ev.path2)) return RecordStatus::kBadKind;
+  if ((flags & AA_F_PATH) && !take_string(ev.path)) return RecordStatus::kBadKind;
+  if ((flags & AA_F_PATH2) && !take_string(ev.path2)) return RecordStatus::kBadKind;
   ev.data = {};
-  if (r.flags & AA_F_DATA) {
+  if (flags & AA_F_DATA) {
     // The payload starts at the next 8-byte boundary after the strings.
     size_t at = (static_cast<size_t>(q - p) + 7) & ~size_t{7};
     if (at <= size) {
@@ -90,9 +106,9 @@ void decode_header(const uint8_t* p, size_t file_size, const std::string& name, 
     throw ToolError(kExitDataErr, fmt::format("{}: truncated log (header cut off at {} bytes)", name, file_size));
   aa_file_header h;
   std::memcpy(&h, p, sizeof h);
-  if (h.version != AA_LOG_VERSION)
-    throw ToolError(kExitDataErr, fmt::format("{}: log format version {} (this awaitaudit reads version {})",
-                                              name, h.version, AA_LOG_VERSION));
+  if (h.version < AA_LOG_VERSION_MIN || h.version > AA_LOG_VERSION)
+    throw ToolError(kExitDataErr, fmt::format("{}: log format version {} (this awaitaudit reads versions {}-{})",
+                                              name, h.version, AA_LOG_VERSION_MIN, AA_LOG_VERSION));
   if (h.header_size < sizeof(aa_file_header) || h.header_size % 8 != 0 || h.header_size > (16u << 20))
     throw ToolError(kExitDataErr, fmt::format("{}: corrupt header (header size {})", name, h.header_size));
   if (file_size < h.header_size)

@@ -19,9 +19,10 @@ enum class RecordStatus {
 };
 
 // Decodes the record at `p` with `avail` bytes left in its chunk (p 8-aligned).
+// `chunk_tid` is the chunk header's tid (compact records do not repeat it).
 // On kOk, kUnfinished and kBadKind `*size` is the record's size so the caller
 // can step over it.  Views in `ev` point into [p, p + *size).
-RecordStatus decode_record(const uint8_t* p, size_t avail, Event& ev, uint32_t* size);
+RecordStatus decode_record(const uint8_t* p, size_t avail, int32_t chunk_tid, Event& ev, uint32_t* size);
 
 // Validates a log header and fills the header-derived fields of `info`.
 // Throws ToolError(kExitDataErr) "NAME: ..." when the bytes are not a log.

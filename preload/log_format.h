@@ -1,4 +1,5 @@
-// awaitaudit log format, version 1.  Owned by preload/, read by analyzer/.
+// awaitaudit log format, version 2 (readers also take version 1, which has
+// no compact records).  Owned by preload/, read by analyzer/.
 // Documented in preload/LOG_FORMAT.md; change both together and bump
 // AA_LOG_VERSION on any incompatible change.
 //
@@ -17,7 +18,8 @@
 #include <stdint.h>
 
 #define AA_LOG_MAGIC "AWAITLOG"
-#define AA_LOG_VERSION 1u
+#define AA_LOG_VERSION 2u
+#define AA_LOG_VERSION_MIN 1u  /* oldest version readers still take */
 #define AA_HEADER_SIZE 65536u
 #define AA_DEFAULT_CHUNK_SIZE (2u << 20)  /* one huge page: see log_writer.cpp */
 #define AA_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
@@ -120,6 +122,7 @@ enum aa_class { AA_CLASS_FD, AA_CLASS_WRITE, AA_CLASS_READ, AA_CLASS_STAT, AA_CL
 #define AA_F_PENDING 0x0010u // written before the call (execve); t_exit == t_enter
 #define AA_F_TRUNC  0x0020u  // a path or payload was truncated to fit
 #define AA_F_DELAYED 0x0040u // perturbation slept before this call ran
+#define AA_F_COMPACT 0x0080u // (version 2) the fixed part is an aa_record_compact
 
 // Header flags (aa_file_header.flags).
 #define AA_HDR_CLEAN  0x1u   // process ended through exit/_exit/destructor
@@ -166,6 +169,24 @@ typedef struct aa_record {
   int64_t a[6];               // arguments, per AA_KINDS row
 } aa_record;                  // 96 bytes
 
+// The fixed part for calls whose arguments fit 32 bits (a[4] and a[5] zero)
+// and that took under 2^32 ns: most reads, writes, fstats and closes.
+// tid is the chunk's, t_exit = t_enter + t_dur.  The same trailer rules as
+// aa_record (stat, data, paths) apply after it.  56 bytes instead of 96: the
+// log's page cache is the largest kernel cost the shim adds.
+typedef struct aa_record_compact {
+  uint32_t size;              // as aa_record
+  uint16_t kind;              // as aa_record; stored last
+  uint16_t flags;             // AA_F_COMPACT | AA_F_*
+  uint32_t seq;               // as aa_record
+  uint32_t stack_id;          // as aa_record
+  uint64_t t_enter;           // as aa_record
+  uint32_t t_dur;             // t_exit - t_enter
+  int32_t err;                // as aa_record
+  int64_t ret;                // as aa_record
+  int32_t a[4];               // a[0..3] sign-extended; a[4] = a[5] = 0
+} aa_record_compact;          // 56 bytes
+
 typedef struct aa_stat {
   uint64_t dev;               // makedev(major, minor)
   uint64_t ino;
@@ -178,6 +199,7 @@ typedef struct aa_stat {
 
 #ifdef __cplusplus
 static_assert(sizeof(aa_record) == 96, "aa_record layout");
+static_assert(sizeof(aa_record_compact) == 56, "aa_record_compact layout");
 static_assert(sizeof(aa_stat) == 48, "aa_stat layout");
 static_assert(sizeof(aa_chunk_header) == 16, "aa_chunk_header layout");
 static_assert(sizeof(aa_file_header) <= 4096, "aa_file_header fits its page");

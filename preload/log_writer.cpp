@@ -147,9 +147,39 @@ __attribute__((always_inline)) inline void fill_fixed(aa_record* rec, const Thre
   memcpy(rec->a, r.a, sizeof rec->a);
 }
 
+// Arguments that fit 32 bits, a[4] and a[5] unused, under 2^32 ns long.
+__attribute__((always_inline)) inline bool fits_compact(const RecordSpec& r) {
+  if (r.a[4] | r.a[5]) return false;
+  for (int i = 0; i < 4; ++i)
+    if (r.a[i] != (int64_t)(int32_t)r.a[i]) return false;
+  return r.t_exit - r.t_enter <= UINT32_MAX;
+}
+
+// The common record (a read, write, fstat, close on a small fd) in 56 bytes
+// instead of 96: fewer page-cache pages for the kernel to allocate and zero.
+__attribute__((always_inline)) inline void emit_compact(ThreadState& ts, const RecordSpec& r) {
+  const uint32_t size = r.st ? sizeof(aa_record_compact) + sizeof(aa_stat) : sizeof(aa_record_compact);
+  uint32_t seq;
+  char* p = reserve(ts, size, &seq);
+  if (AA_UNLIKELY(!p)) return;
+  auto* rec = (aa_record_compact*)p;
+  rec->seq = seq;
+  rec->stack_id = r.stack_id;
+  rec->t_enter = r.t_enter;
+  rec->t_dur = (uint32_t)(r.t_exit - r.t_enter);
+  rec->err = r.err;
+  rec->ret = r.ret;
+  for (int i = 0; i < 4; ++i) rec->a[i] = (int32_t)r.a[i];
+  uint16_t flags = r.flags | AA_F_COMPACT;
+  if (r.st) { memcpy(p + sizeof(aa_record_compact), r.st, sizeof(aa_stat)); flags |= AA_F_STAT; }
+  rec->flags = flags;
+  __atomic_store_n(&rec->kind, (uint16_t)r.kind, __ATOMIC_RELEASE);
+}
+
 // Records without paths or payload (most calls): the size is a constant.
 // Kept apart from the general path so this one needs few registers to save.
 __attribute__((noinline)) void emit_fixed(ThreadState& ts, const RecordSpec& r) {
+  if (AA_LIKELY(fits_compact(r))) return emit_compact(ts, r);
   const uint32_t size = r.st ? sizeof(aa_record) + sizeof(aa_stat) : sizeof(aa_record);
   uint32_t seq;
   char* p = reserve(ts, size, &seq);

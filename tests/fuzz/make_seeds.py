@@ -15,7 +15,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HDR, CHUNK = 512, 1024
-F_STAT, F_PATH, F_PATH2, F_DATA, F_PENDING, F_TRUNC = 1, 2, 4, 8, 16, 32
+F_STAT, F_PATH, F_PATH2, F_DATA, F_PENDING, F_TRUNC, F_COMPACT = 1, 2, 4, 8, 16, 32, 128
 
 
 def kinds():
@@ -27,13 +27,13 @@ def kinds():
 K = kinds()
 
 
-def header(chunks, argv=("prog", "a"), exe="/bin/prog", cwd="/tmp", flags=1, stack_depth=8):
+def header(chunks, argv=("prog", "a"), exe="/bin/prog", cwd="/tmp", flags=1, stack_depth=8, version=1):
     blob = b""
     strings = {}
     for name, val in (("exe", exe.encode()), ("cwd", cwd.encode()), ("argv", b"\0".join(a.encode() for a in argv))):
         strings[name] = (256 + len(blob), len(val))
         blob += val + b"\0"
-    h = b"AWAITLOG" + struct.pack("<IIII", 1, HDR, CHUNK, flags) + struct.pack("<Q", chunks)
+    h = b"AWAITLOG" + struct.pack("<IIII", version, HDR, CHUNK, flags) + struct.pack("<Q", chunks)
     h += struct.pack("<iiQQII", 100, 1, 1_000_000, 2_000_000, 1, len(argv))
     for name in ("exe", "cwd", "argv"):
         h += struct.pack("<II", *strings[name])
@@ -62,6 +62,18 @@ def record(kind, tid, seq, t, args=(), ret=0, err=0, st=None, path=None, path2=N
     size = (96 + len(body) + 7) // 8 * 8
     fixed = struct.pack("<IHHiIQQqiI6q", size, K[kind], flags, tid, stack, t, t + 500, ret, err, seq, *a)
     return (fixed + body).ljust(size, b"\0")
+
+
+def compact(kind, seq, t, args=(), ret=0, err=0, st=None, dur=500, stack=0):
+    """Version 2's 56-byte fixed part (AA_F_COMPACT): no tid, 32-bit a[0..3]."""
+    flags = F_COMPACT
+    body = b""
+    if st is not None:
+        flags |= F_STAT
+        body = struct.pack("<QQqIIqq", *st)
+    a = list(args) + [0] * (4 - len(args))
+    size = 56 + len(body)
+    return struct.pack("<IHHIIQIiq4i", size, K[kind], flags, seq, stack, t, dur, err, ret, *a) + body
 
 
 def chunk(tid, records):
@@ -98,6 +110,15 @@ def seeds():
             record("FORK", 200, 5, 30, ret=201), record("READ", 200, 9, 40, args=(3, 1, -1, 0), ret=1),
             record("EXECVE", 200, 10, 50, args=(0,), path="/bin/true", flags=F_PENDING)]
     yield "channels_gaps", header(1, argv=("sh", "-c", "x"), exe="/bin/sh") + chunk(200, chan)
+    # Version 2: compact records (writes, an fstat with its stat, a failed close) among full ones.
+    v2 = [record("OPEN", 300, 0, 100, args=(-100, 0o1101, 0o644), ret=3, st=st, path="/tmp/x/out.txt"),
+          compact("WRITE", 1, 200, args=(3, 64, -1, 0), ret=64),
+          compact("PWRITE", 2, 300, args=(3, 64, 4096, 0), ret=64),
+          compact("FSTAT", 3, 400, args=(3,), st=st),
+          compact("CLOSE", 4, 500, args=(9,), ret=-1, err=9, dur=4_000_000_000),
+          record("FUTEX", 300, 5, 600, args=(0x7f10, 129, 1)),
+          compact("CLOSE", 6, 700, args=(3,))]
+    yield "compact_v2", header(1, version=2) + chunk(300, v2)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <climits>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -237,13 +239,19 @@ TEST_CASE("decode_record: random bytes never decode out of bounds") {
   int ok = 0;
   for (int i = 0; i < 20000; ++i) {
     for (auto& b : buf) b = static_cast<uint8_t>(rng());
-    uint32_t size = static_cast<uint32_t>(96 + 8 * (rng() % 40));
+    uint32_t size = static_cast<uint32_t>(56 + 8 * (rng() % 45));
     std::memcpy(buf, &size, 4);
     uint16_t kind = static_cast<uint16_t>(rng() % (AA_KIND_COUNT + 3));
     std::memcpy(buf + 4, &kind, 2);
     size_t avail = 96 + rng() % (sizeof buf - 96);
     uint32_t got = 0;
-    if (decode_record(buf, avail, ev, &got) == RecordStatus::kOk) {
+    if (i % 2) {  // half of them compact
+      uint16_t flags;
+      std::memcpy(&flags, buf + 6, 2);
+      flags |= AA_F_COMPACT;
+      std::memcpy(buf + 6, &flags, 2);
+    }
+    if (decode_record(buf, avail, 1234, ev, &got) == RecordStatus::kOk) {
       ++ok;
       CHECK(got <= avail);
       auto inside = [&](const void* p, size_t n) {
@@ -256,4 +264,75 @@ TEST_CASE("decode_record: random bytes never decode out of bounds") {
     }
   }
   CHECK(ok > 0);
+}
+
+TEST_CASE("decode_record: a compact record decodes like the full one it stands for") {
+  alignas(8) uint8_t buf[sizeof(aa_record_compact) + sizeof(aa_stat)] = {};
+  aa_record_compact c{};
+  c.size = sizeof buf;
+  c.kind = AA_FSTAT;
+  c.flags = AA_F_COMPACT | AA_F_STAT | AA_F_DELAYED;
+  c.seq = 41;
+  c.stack_id = 7;
+  c.t_enter = 5'000'000'000'123ull;
+  c.t_dur = 4'000'000'000u;  // above INT32_MAX: the duration is unsigned
+  c.err = 0;
+  c.ret = 0;
+  c.a[0] = 5;
+  c.a[1] = -1;
+  c.a[2] = INT32_MIN;
+  c.a[3] = INT32_MAX;
+  aa_stat st{};
+  st.size = 4096;
+  st.ino = 99;
+  std::memcpy(buf, &c, sizeof c);
+  std::memcpy(buf + sizeof c, &st, sizeof st);
+  Event ev;
+  uint32_t got = 0;
+  REQUIRE(decode_record(buf, sizeof buf, 4321, ev, &got) == RecordStatus::kOk);
+  CHECK(got == sizeof buf);
+  CHECK(ev.kind == AA_FSTAT);
+  CHECK(ev.tid == 4321);
+  CHECK(ev.seq == 41);
+  CHECK(ev.stack_id == 7);
+  CHECK(ev.t_enter == 5'000'000'000'123ull);
+  CHECK(ev.t_exit == 5'000'000'000'123ull + 4'000'000'000ull);
+  CHECK(ev.a[0] == 5);
+  CHECK(ev.a[1] == -1);
+  CHECK(ev.a[2] == INT32_MIN);
+  CHECK(ev.a[3] == INT32_MAX);
+  CHECK(ev.a[4] == 0);
+  CHECK(ev.a[5] == 0);
+  REQUIRE(ev.st.has_value());
+  CHECK(ev.st->size == 4096);
+  CHECK(ev.st->ino == 99);
+  CHECK((ev.flags & AA_F_DELAYED) != 0);
+  // A compact record whose size leaves no room for its stat is skipped, not read past.
+  c.size = sizeof(aa_record_compact);
+  std::memcpy(buf, &c, sizeof c);
+  CHECK(decode_record(buf, sizeof buf, 4321, ev, &got) == RecordStatus::kBadKind);
+  CHECK(got == sizeof(aa_record_compact));
+}
+
+TEST_CASE("reader: version 1 logs (no compact records) still open; unknown versions do not") {
+  TempDir d;
+  GenOptions o;
+  o.records = 500;
+  o.threads = 2;
+  GenResult r = generate_log(d.file("v1.aalog"), o);
+  auto set_version = [&](uint32_t v) {
+    int fd = ::open(d.file("v1.aalog").c_str(), O_WRONLY);
+    REQUIRE(fd >= 0);
+    REQUIRE(::pwrite(fd, &v, 4, offsetof(aa_file_header, version)) == 4);
+    ::close(fd);
+  };
+  set_version(1);
+  LogSet logs = LogSet::open({d.file("v1.aalog")});
+  REQUIRE(logs.processes().size() == 1);
+  CHECK(logs.processes()[0].records == r.records);
+  CHECK(logs.processes()[0].problems.empty());
+  set_version(AA_LOG_VERSION + 1);
+  CHECK(error_code_of({d.file("v1.aalog")}) == kExitDataErr);
+  set_version(0);
+  CHECK(error_code_of({d.file("v1.aalog")}) == kExitDataErr);
 }
