@@ -7,7 +7,8 @@ chunk size (multiples of 8), so these seeds use a 512-byte header and 1 KiB
 chunks: every byte of a 2–4 KiB seed is a field, a string or a record.
 Kind numbers are read from preload/log_format.h, so the seeds follow the table.
 
-  make_seeds.py OUT_DIR"""
+  make_seeds.py OUT_DIR
+  make_seeds.py --repack OUT_DIR NAME LOG...   (real shim logs, compacted)"""
 import os
 import re
 import struct
@@ -27,17 +28,18 @@ def kinds():
 K = kinds()
 
 
-def header(chunks, argv=("prog", "a"), exe="/bin/prog", cwd="/tmp", flags=1, stack_depth=8, version=1):
+def header(chunks, argv=("prog", "a"), exe="/bin/prog", cwd="/tmp", flags=1, stack_depth=8, version=1,
+           pid=100, ppid=1, chunk_size=CHUNK, parent_log_id=0, log_id=0xabcdef):
     blob = b""
     strings = {}
     for name, val in (("exe", exe.encode()), ("cwd", cwd.encode()), ("argv", b"\0".join(a.encode() for a in argv))):
         strings[name] = (256 + len(blob), len(val))
         blob += val + b"\0"
-    h = b"AWAITLOG" + struct.pack("<IIII", version, HDR, CHUNK, flags) + struct.pack("<Q", chunks)
-    h += struct.pack("<iiQQII", 100, 1, 1_000_000, 2_000_000, 1, len(argv))
+    h = b"AWAITLOG" + struct.pack("<IIII", version, HDR, chunk_size, flags) + struct.pack("<Q", chunks)
+    h += struct.pack("<iiQQII", pid, ppid, 1_000_000, 2_000_000, 1, len(argv))
     for name in ("exe", "cwd", "argv"):
         h += struct.pack("<II", *strings[name])
-    h += struct.pack("<QQI", 0, 0xabcdef, stack_depth)
+    h += struct.pack("<QQI", parent_log_id, log_id, stack_depth)
     h = h.ljust(256, b"\0") + blob
     assert len(h) <= HDR
     return h.ljust(HDR, b"\0")
@@ -76,10 +78,10 @@ def compact(kind, seq, t, args=(), ret=0, err=0, st=None, dur=500, stack=0):
     return struct.pack("<IHHIIQIiq4i", size, K[kind], flags, seq, stack, t, dur, err, ret, *a) + body
 
 
-def chunk(tid, records):
+def chunk(tid, records, size=CHUNK):
     c = struct.pack("<IiQ", 0x4b4e4843, tid, 0) + b"".join(records)
-    assert len(c) <= CHUNK, len(c)
-    return c.ljust(CHUNK, b"\0")
+    assert len(c) <= size, len(c)
+    return c.ljust(size, b"\0")
 
 
 def seeds():
@@ -121,7 +123,90 @@ def seeds():
     yield "compact_v2", header(1, version=2) + chunk(300, v2)
 
 
+HEADER_FIELDS = "<8sIIIIQiiQQIIIIIIIIQQI"  # aa_file_header up to stack_depth
+
+
+def repack(log, from_first_marker=False, max_records=None, chunk_size=2048):
+    """A shim log rewritten in the compact layout: the same records, per
+    thread in their order, MAPS dropped (they name this machine's libraries
+    and are most of the bytes), re-chunked into `chunk_size`-byte chunks.
+    Fuzzing the analysis from these starts on the record patterns real
+    runtimes produce (pool handoffs, adapter markers, findings).
+    `from_first_marker` drops what came before the first adapter marker
+    (an interpreter's start-up), `max_records` caps each thread."""
+    raw = open(log, "rb").read()
+    (magic, version, hsize, csize, flags, _claimed, pid, ppid, _mono, _real, _clk, argc,
+     exe_off, exe_len, cwd_off, cwd_len, argv_off, argv_len, parent, log_id, depth) = \
+        struct.unpack_from(HEADER_FIELDS, raw)
+    assert magic == b"AWAITLOG", log
+    text = lambda off, n: raw[off:off + n].decode(errors="replace")
+    argv = text(argv_off, argv_len).split("\0")[:max(argc, 1)]
+    by_tid = {}
+    for off in range(hsize, len(raw) - 16, csize):
+        cmagic, tid, _ = struct.unpack_from("<IiQ", raw, off)
+        if cmagic != 0x4b4e4843:
+            continue
+        pos, end = off + 16, off + csize
+        while pos + 8 <= min(end, len(raw)):
+            size, kind = struct.unpack_from("<IH", raw, pos)
+            if size == 0 or pos + size > end:
+                break
+            if kind != K["MAPS"]:
+                by_tid.setdefault(tid, []).append(raw[pos:pos + size])
+            pos += size
+    # A mutex only one thread ever takes orders nothing across threads: its
+    # lock/unlock pairs (thousands in a Node.js start-up) are dropped.
+    kind_of = lambda r: struct.unpack_from("<H", r, 4)[0]
+    # v2 compact records (F_COMPACT) hold a[0..3] as int32 at offset 40.
+    arg = lambda r, i: (struct.unpack_from("<i", r, 40 + 4 * i)[0] if struct.unpack_from("<H", r, 6)[0] & F_COMPACT
+                        else struct.unpack_from("<q", r, 48 + 8 * i)[0])
+    lockers, cond_mutexes = {}, set()
+    for tid, recs in by_tid.items():
+        for r in recs:
+            if kind_of(r) in (K["MUTEX_LOCK"], K["MUTEX_UNLOCK"]):
+                lockers.setdefault(arg(r, 0), set()).add(tid)
+            elif kind_of(r) == K["COND_WAIT"]:
+                cond_mutexes.add(arg(r, 1))
+    private = {m for m, tids in lockers.items() if len(tids) == 1 and m not in cond_mutexes}
+    by_tid = {t: [r for r in recs if not (kind_of(r) in (K["MUTEX_LOCK"], K["MUTEX_UNLOCK"]) and arg(r, 0) in private)]
+              for t, recs in by_tid.items()}
+    t_enter = lambda r: struct.unpack_from("<Q", r, 16)[0]
+    if from_first_marker:
+        marks = [t_enter(r) for recs in by_tid.values() for r in recs if kind_of(r) == K["MARKER"]]
+        if marks:
+            by_tid = {t: [r for r in recs if t_enter(r) >= min(marks)] for t, recs in by_tid.items()}
+    by_tid = {t: recs for t, recs in by_tid.items() if recs}
+    if max_records is not None:
+        by_tid = {t: r[:max_records] for t, r in by_tid.items()}
+    chunks = []
+    for tid, recs in by_tid.items():
+        cur, used = [], 16
+        for r in recs:
+            if len(r) + 16 > chunk_size:
+                continue
+            if used + len(r) > chunk_size:
+                chunks.append(chunk(tid, cur, chunk_size))
+                cur, used = [], 16
+            cur.append(r)
+            used += len(r)
+        if cur:
+            chunks.append(chunk(tid, cur, chunk_size))
+    h = header(len(chunks), argv=argv, exe=text(exe_off, exe_len), cwd=text(cwd_off, cwd_len), flags=flags,
+               stack_depth=depth, version=version, pid=pid, ppid=ppid, chunk_size=chunk_size, parent_log_id=parent, log_id=log_id)
+    return h + b"".join(chunks)
+
+
 if __name__ == "__main__":
+    # make_seeds.py OUT_DIR                       the hand-written seeds
+    # make_seeds.py --repack OUT_DIR NAME MAX LOG...  shim logs in the compact
+    #   layout, from the first adapter marker on, at most MAX records a thread
+    if sys.argv[1] == "--repack":
+        out, name, cap = sys.argv[2], sys.argv[3], int(sys.argv[4])
+        os.makedirs(out, exist_ok=True)
+        for i, log in enumerate(sys.argv[5:]):
+            with open(os.path.join(out, f"real_{name}_{i}.aalog"), "wb") as f:
+                f.write(repack(log, from_first_marker=True, max_records=cap))
+        sys.exit(0)
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     for name, data in seeds():
