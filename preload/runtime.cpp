@@ -82,6 +82,8 @@ void resolve_all_reals() {
 void thread_reset(ThreadState& ts) {
   ts.tid = (int32_t)AA_RAW(gettid);
   ts.cursor = 0;
+  ts.populated = 0;
+  ts.chunks_taken = 0;
   ts.rng_seeded = 0;
   ts.in_unwind = 0;
   __atomic_store_n(&ts.gen, __atomic_load_n(&g_gen, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);

@@ -41,6 +41,10 @@ struct ThreadState {
   // together by one 16-byte CAS so records nested by a signal handler still
   // get sequence numbers in file order.  pos = (chunk index + 1) << 32 | offset.
   alignas(16) unsigned __int128 cursor;
+  // End of the pre-faulted part of the current chunk (<= chunk size): a hint
+  // for reserve(), never a bound on where records may go.
+  uint32_t populated;
+  uint32_t chunks_taken;  // chunks this thread has claimed
   uint32_t spawn_id;   // 0 = main thread; pthread_create order otherwise
   uint64_t rng;        // perturbation PRNG state
   uint8_t in_shim;     // shim's own work: interceptors pass straight through
