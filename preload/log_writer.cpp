@@ -185,11 +185,13 @@ __attribute__((always_inline)) inline void fill_fixed(aa_record* rec, const Thre
 }
 
 // Arguments that fit 32 bits, a[4] and a[5] unused, under 2^32 ns long.
+// Branch-free: x fits int32 exactly when x + 2^31 has no bits above 31.
 __attribute__((always_inline)) inline bool fits_compact(const RecordSpec& r) {
-  if (r.a[4] | r.a[5]) return false;
-  for (int i = 0; i < 4; ++i)
-    if (r.a[i] != (int64_t)(int32_t)r.a[i]) return false;
-  return r.t_exit - r.t_enter <= UINT32_MAX;
+  constexpr uint64_t kBias = 1ull << 31;
+  uint64_t wide = (uint64_t)(r.a[4] | r.a[5]) | ((r.t_exit - r.t_enter) >> 32);
+  wide |= (((uint64_t)r.a[0] + kBias) | ((uint64_t)r.a[1] + kBias) | ((uint64_t)r.a[2] + kBias) |
+           ((uint64_t)r.a[3] + kBias)) >> 32;
+  return wide == 0;
 }
 
 // The common record (a read, write, fstat, close on a small fd) in 56 bytes
