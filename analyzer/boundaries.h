@@ -14,17 +14,40 @@
 // waiting on a future) is never a job; a wake from the thread's creator
 // beats one from a peer helper.
 //
-// A helper that finishes a job and pops the next one under an uncontended
-// lock (tokio's `while let Some(task) = queue.pop_front()`) shows no wake at
-// all.  Its origin still left a record when it queued that job: a queue-like
-// release (futex wake, cond signal, sem post, channel write, creating a
-// sibling helper).  With no wake since the thread's previous file operation,
-// the job is the origin's earliest such release after that operation
-// returned and before this one entered, on an object this thread waits on as
-// a consumer (its pool's queue); without one the job goes on.  Earliest, not latest: the
-// origin goes on at once to queue the next job (metadata()'s statx right
-// after write_all's write), and a perturbation delay pushes this op's entry
-// past it.
+// Which push a job is.  Origins leave a record when they queue a job: a
+// queue-like release (futex wake, cond signal, sem post, channel write,
+// creating a helper).  A FIFO pool (tokio 1.24's blocking pool: one
+// Mutex<VecDeque> and a condvar; most C pools) hands its k-th queued job to
+// the k-th thread that pops, and the wake a thread consumed says little: an
+// object's clock names only its *latest* release, a woken thread may find
+// its job taken by a busy peer, and a thread created for a job may pop an
+// older one.  Each push is taken by at most one job:
+//   - woken threads of one origin and queue take its pushes made after they
+//     began to wait, in the order they woke: assigned from the latest woken
+//     down (newest push first), so an old push nobody took (a job with no
+//     file operation) cannot shift every later match by one;
+//   - a new thread takes its creation's push, unless jobs that showed
+//     before it even started are newer (it ran late): then the oldest
+//     untaken push of its creator after those, once the threads woken
+//     before it have had theirs;
+//   - a thread that finishes a job and pops the next one under an
+//     uncontended lock (`while let Some(task) = queue.pop_front()`) shows no
+//     wake at all: it took a new job when some origin pushed, on an object
+//     it consumes, after its previous operation returned and before this
+//     one entered (oldest first: the origin goes on at once to queue the
+//     next job, and a perturbation delay pushes this op's entry past it);
+//   - pops happen in the order the threads became ready (wait return,
+//     thread start, previous operation's return), which the order of their
+//     first file operations need not follow (a delayed write enters 2 ms
+//     after its pop): when two recent jobs of one origin hold their pushes
+//     in the opposite order, they swap.  Jobs are shared slots, so the swap
+//     reaches the writes and overtakers already recorded with them.
+// A thread's jobs come from the queue in order: a wait that acquires a
+// release older than the thread's current job (a mutex's last unlock-wake
+// from start-up, first contended now) never starts one.  Where the log
+// cannot tell the pop order (a new thread racing a woken one, two threads
+// woken within 100 µs), the job's submission is not `sure`, and a finding
+// shows a sure occurrence when it has one.
 //
 // Two kinds of release never start a job, whatever the wait looked like:
 // - one made before this thread was being created (it did not exist to be
@@ -39,6 +62,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -50,7 +74,14 @@ namespace aa {
 struct Submission {
   Epoch by;      // the origin thread and its epoch at the handoff
   EvCopy event;  // the release on the origin thread
+  // No other push could have been this job's: no competing pop of the same
+  // origin's queue was in flight (a new thread's first pop races a woken
+  // one's, and their order is not in the log).  Reports prefer sure
+  // occurrences as a finding's representative.
+  bool sure = false;
 };
+// A job's submission; its content may be revised (FIFO swap, see above).
+using SubmissionRef = std::shared_ptr<const Submission>;
 
 class Boundaries {
  public:
@@ -58,14 +89,14 @@ class Boundaries {
   // The same, with the release itself: kept as a candidate submission for
   // jobs taken without a visible wake.
   void on_release(uint32_t t, const SyncKey& k, const ReleaseInfo& r);
-  // `wait`: a blocking wait (futex/cond/sem wait, channel read), not a lock.
-  void on_acquire(uint32_t t, const SyncKey& k, const ReleaseInfo* from, bool wait);
-  void on_thread_start(uint32_t t, const ReleaseInfo* creator);
-  // A file operation on t: promotes the pending job start, returns the job's
-  // submission (nullptr: the thread works for itself as far as we can see).
-  const Submission* on_file_op(uint32_t t);
-  // The same, with the operation's times (jobs popped without a wake).
-  const Submission* on_file_op(uint32_t t, uint64_t t_enter, uint64_t t_exit);
+  // `wait`: a blocking wait (futex/cond/sem wait, channel read), not a lock;
+  // [t_enter, t_exit]: the wait's own times.
+  void on_acquire(uint32_t t, const SyncKey& k, const ReleaseInfo* from, bool wait, uint64_t t_enter = 0,
+                  uint64_t t_exit = 0);
+  void on_thread_start(uint32_t t, const ReleaseInfo* creator, uint64_t t_start = 0);
+  // A file operation on t: starts a job when the thread took one, returns
+  // the job's submission (null: the thread works for itself as far as we can see).
+  SubmissionRef on_file_op(uint32_t t, uint64_t t_enter, uint64_t t_exit);
   void forget(uint32_t t);
   // The process tree: for each process index, the index of the process
   // whose image created it (fork parent, pre-exec image, spawner), or
@@ -76,24 +107,47 @@ class Boundaries {
 
  private:
   enum : uint8_t { kAcquired = 1, kLockLike = 2 };
-  struct Queued {  // a queue-like release, as the origin of jobs
+  static constexpr uint64_t kNone = UINT64_MAX;
+  struct Push {  // a queue-like release, as the origin of jobs
     SyncKey key;
     bool spawn = false;  // a thread creation (key unused)
+    bool taken = false;  // some job is this push
+    uint64_t seq = 0;
     Submission s;
   };
-  static constexpr size_t kQueuedPerThread = 64;
+  struct Job {  // a recent job start, for the FIFO swap
+    uint32_t t = 0;
+    uint64_t ready = 0, entered = 0, seq = kNone;
+    std::shared_ptr<Submission> slot;
+  };
+  static constexpr size_t kPushes = 512, kJobs = 32;
   struct Thread {
     std::unordered_map<SyncKey, uint8_t, SyncKeyHash> use;
-    std::optional<Submission> candidate, current;
-    bool candidate_from_ancestor = false;
+    std::optional<Submission> candidate;
+    bool candidate_from_ancestor = false, candidate_direct = false;
+    SyncKey candidate_key;
+    uint64_t candidate_wait = 0, candidate_ready = 0;
+    std::shared_ptr<Submission> current;
+    uint64_t current_seq = kNone;
     uint32_t parent = UINT32_MAX;  // the creating thread (THREAD_START / fork)
     uint32_t proc = UINT32_MAX;    // its process index
     uint64_t born = 0;  // its creation entered here: older releases started nothing of its
     bool had_op = false;  // a file op since the thread (or its log) began
-    uint64_t last_op_exit = 0;
-    std::deque<Queued> queued;  // as an origin: recent queue-like releases, oldest first
+    bool fresh = false;   // started by a creation whose job it has not shown yet
+    uint64_t started = 0, last_op_exit = 0;
   };
-  const Submission* popped_without_wake(uint32_t t, uint64_t t_enter);
+  Push* push_of(uint64_t seq);
+  Push* find_push(const Submission& s);
+  bool eligible(uint32_t t, const Push& p) const;
+  Push* oldest_untaken(uint32_t t, uint64_t after, uint64_t before, uint32_t origin, const SyncKey* key,
+                       const std::vector<uint64_t>* skip = nullptr);
+  Push* newest_untaken(uint32_t t, uint64_t after, uint64_t before, uint32_t origin, const SyncKey& key,
+                       const std::vector<uint64_t>& skip);
+  Push* woken_job(uint32_t t, uint64_t before, bool* sure);
+  bool fresh_pending(uint32_t origin, uint32_t except) const;
+  uint64_t popped_before(uint32_t origin, uint64_t ready);
+  void start_job(uint32_t t, Submission s, uint64_t seq, uint64_t ready, uint64_t entered);
+  void fifo_swap(Job& mine);
   static bool consumer_of(const Thread& th, const SyncKey& k);
   bool is_ancestor(uint32_t a, uint32_t t) const;  // a created t, or t's creator, ... or a's process t's
   bool process_ancestor(uint32_t pa, uint32_t pt) const;  // pa created pt, directly or not (pa != pt)
@@ -103,6 +157,10 @@ class Boundaries {
   }
   std::vector<Thread> threads_;
   std::vector<uint32_t> proc_parent_;
+  std::deque<Push> pushes_;  // oldest first, seq increasing
+  uint64_t next_seq_ = 0;
+  std::deque<Job> jobs_;
+  std::vector<uint32_t> pending_;  // threads woken with a direct candidate, no file op yet
 };
 
 }  // namespace aa

@@ -44,6 +44,19 @@ bool overlaps(const Touch& a, const Touch& b) {
   return a.off < be && b.off < ae;
 }
 double us(uint64_t a, uint64_t b) { return (double(a) - double(b)) / 1000.0; }
+
+std::string premature_evidence(const RawFinding& f) {
+  const EvCopy& s = *f.submission;
+  const EvCopy& b = *f.overtaker;
+  return fmt::format(
+      "submission: {} on tid {}; {} entered {:.1f} µs after it and {} the write returned; "
+      "no happens-before edge from the write's return to the {}{}",
+      kind_name(s.kind), s.tid, kind_name(b.kind), us(b.t_enter, s.t_enter),
+      f.confidence == "manifested" ? "before" : "after", kind_name(b.kind),
+      f.by_time ? fmt::format(" (the {} ran in another job from tid {}, taken without a visible handoff: ordered "
+                              "after the submission by time)", kind_name(b.kind), s.tid)
+                : "");
+}
 }  // namespace
 
 const ConflictRule* conflict_rule(const RuleSet& rules, aa_kind k) {
@@ -85,7 +98,7 @@ void Checker::emit(RawFinding f, const Pending& w) {
 }
 
 void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, uint32_t b_origin,
-                   const ClockSnap& bsnap, const ConflictRule* rule, bool b_first, const EvCopy* bsub) {
+                   const ClockSnap& bsnap, const ConflictRule* rule, bool b_first, const SubmissionRef& bsub) {
   if (x == w.t) return;            // program order on the writing thread
   if (bsnap.knows(w.ret)) return;  // the write's return happens-before B: ordered
   // The origin was told (acknowledgment) and B runs in a later job of the
@@ -121,10 +134,15 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   DedupKey key{kind, confidence, rule->name, w.w.proc, w.w.stack_id, b.stack_id, uint16_t(w.w.kind),
                uint16_t(b.kind)};
   auto [it, fresh] = dedup_.try_emplace(std::move(key), findings_.size());
+  // The representative is the first occurrence whose submissions are sure
+  // (boundaries.h): a new pool thread's first pop can go either way.
+  auto sure = [](const SubmissionRef& a, const SubmissionRef& b) { return (!a || a->sure) && (!b || b->sure); };
+  bool this_sure = sure(premature ? w.sub : nullptr, bsub);
   if (!fresh) {
-    ++findings_[it->second].count;
-    findings_[it->second].add_file(w.touch.file);
-    return;
+    RawFinding& old = findings_[it->second];
+    ++old.count;
+    old.add_file(w.touch.file);
+    if (!this_sure || sure(old.sub_ref, old.bsub_ref)) return;
   }
   const FileInfo& fi = files_.file(w.touch.file);
   RawFinding f;
@@ -134,7 +152,9 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   f.path = fi.path;
   f.write = w.w;
   f.overtaker = b;
-  if (bsub) f.overtaker_submission = *bsub;
+  if (bsub) f.overtaker_submission = bsub->event;
+  f.bsub_ref = bsub;
+  f.by_time = by_time;
   f.conflict = rule->name;
   f.wording = rule->wording;
   f.ack = w.ack;
@@ -143,28 +163,29 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
     f.severity = manifested ? (rule->severity.empty() ? "error" : rule->severity) : "warning";
     if (f.severity == "error" && !manifested) f.severity = "warning";
     f.submission = w.sub->event;
+    f.sub_ref = w.sub;
     f.origin_tid = w.sub->event.tid;
     if (manifested) f.stale = stale_wording(b, w.w, w.touch);
-    f.evidence = fmt::format(
-        "submission: {} on tid {}; {} entered {:.1f} µs after it and {} the write returned; "
-        "no happens-before edge from the write's return to the {}{}",
-        kind_name(w.sub->event.kind), w.sub->event.tid, kind_name(b.kind), us(b.t_enter, w.sub->event.t_enter),
-        manifested ? "before" : "after", kind_name(b.kind),
-        by_time ? fmt::format(" (the {} ran in another job from tid {}, taken without a visible handoff: ordered "
-                              "after the submission by time)", kind_name(b.kind), w.sub->event.tid)
-                : "");
+    f.evidence = premature_evidence(f);
   } else {
     f.severity = "warning";
     f.origin_tid = w.w.tid;
     f.evidence = fmt::format("no happens-before edge between tid {} and tid {} in either direction", w.w.tid, b.tid);
   }
   f.message = finding_message(f, b, w.w, w.touch, manifested);
-  findings_.push_back(std::move(f));
+  if (fresh) {
+    findings_.push_back(std::move(f));
+  } else {
+    RawFinding& old = findings_[it->second];
+    f.count = old.count;
+    f.file_ids = std::move(old.file_ids);
+    f.files_capped = old.files_capped;
+    old = std::move(f);
+  }
 }
 
-void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t origin, const Submission* bsub) {
-  std::optional<EvCopy> bs;
-  if (bsub && bsub->by.t != x) bs = bsub->event;
+void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t origin, const SubmissionRef& bsub) {
+  SubmissionRef bs = bsub && bsub->by.t != x ? bsub : nullptr;
   const ConflictRule* rule = e.kind == AA_OPEN ? &kOpenRule : rule_for_[e.kind];
   if (!rule || !files_.file(t.file).regular) return;
   FileState& fs = state_[t.file];
@@ -178,7 +199,7 @@ void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t orig
       e.ret >= 0 && (bc == AA_CLASS_SYNCFILE || bc == AA_CLASS_STAT || e.kind == AA_CLOSE);
   for (size_t i = 0; i < fs.writes.size();) {
     Pending& w = *fs.writes[i];
-    pair(w, b, t, x, origin, snap, rule, false, bs ? &*bs : nullptr);
+    pair(w, b, t, x, origin, snap, rule, false, bs);
     // A later successful fsync/close/stat that follows a failed offloaded
     // write: the program went on as if it had worked.
     if (w.failed && observes_success && !w.lost_reported && w.offloaded() && x != w.t && snap.knows(w.sub->by))
@@ -197,7 +218,7 @@ void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t orig
   if (fs.recent.size() > kRecentPerFile) fs.recent.pop_front();
 }
 
-void Checker::write(const Event& e, const Touch& t, uint32_t x, const Submission* s) {
+void Checker::write(const Event& e, const Touch& t, uint32_t x, const SubmissionRef& s) {
   if (!files_.file(t.file).regular) return;
   auto p = std::make_shared<Pending>();
   p->w = EvCopy::of(e);
@@ -207,7 +228,7 @@ void Checker::write(const Event& e, const Touch& t, uint32_t x, const Submission
   p->t = x;
   p->ret = hb_.now(x);
   p->snap = hb_.snapshot(x);
-  if (s) p->sub = *s;
+  p->sub = s;
   p->failed = e.ret < 0 ? (e.err != EINTR && e.err != EAGAIN)
                         : (kind_class(e.kind) == AA_CLASS_WRITE && e.kind != AA_FTRUNCATE &&
                            e.kind != AA_TRUNCATE && e.kind != AA_FALLOCATE && e.ret < e.a[1]);
@@ -217,7 +238,7 @@ void Checker::write(const Event& e, const Touch& t, uint32_t x, const Submission
   // Operations that came first in time but followed the submission: the
   // overtaker ran before the write even started.
   if (p->offloaded())
-    for (auto& r : fs.recent) pair(*p, r.b, r.touch, r.x, r.origin, r.snap, r.rule, true, r.bsub ? &*r.bsub : nullptr);
+    for (auto& r : fs.recent) pair(*p, r.b, r.touch, r.x, r.origin, r.snap, r.rule, true, r.bsub);
   hb_.pin(x);
   if (p->offloaded()) {
     hb_.pin(p->sub->by.t);
@@ -332,6 +353,17 @@ void Checker::gc(uint64_t now) {
   }
 }
 
-std::vector<RawFinding> Checker::take() { return std::move(findings_); }
+std::vector<RawFinding> Checker::take() {
+  for (auto& f : findings_) {
+    f.sure = (!f.sub_ref || f.sub_ref->sure) && (!f.bsub_ref || f.bsub_ref->sure);
+    if (f.bsub_ref) f.overtaker_submission = f.bsub_ref->event;
+    if (f.sub_ref) {
+      f.submission = f.sub_ref->event;
+      f.evidence = premature_evidence(f);
+    }
+  }
+  return std::move(findings_);
+}
 
 }  // namespace aa
+

@@ -64,6 +64,13 @@ struct RawFinding {
   // User frames from runtime adapter markers (JS/Python lines), shown before
   // the native stack; filled by MarkerAnalysis::refine (markers.h).
   std::vector<Frame> write_user, overtaker_user;
+  // The jobs' submissions as the boundaries hold them (a FIFO swap may
+  // revise them after the finding was made): read again by Checker::take.
+  SubmissionRef sub_ref, bsub_ref;
+  bool by_time = false;  // premature through "B's job started after the submission", not an edge
+  // Its submissions are sure (Submission::sure): set by Checker::take; a
+  // merged finding prefers a sure representative.
+  bool sure = true;
 };
 
 // The conflict rule for an event kind: the RuleSet's table, or a built-in
@@ -76,9 +83,9 @@ class Checker {
   // B: a conflicting operation by thread x (checked before it is added as a write).
   // `origin`: the thread whose job B runs in (x itself when it works for itself).
   // `bsub`: the submission of B's job (nullptr: B's thread works for itself).
-  void conflict(const Event& e, const Touch& t, uint32_t x, uint32_t origin, const Submission* bsub = nullptr);
+  void conflict(const Event& e, const Touch& t, uint32_t x, uint32_t origin, const SubmissionRef& bsub = nullptr);
   // W: a write-class op by thread t in the job submitted by `s` (nullptr: own work).
-  void write(const Event& e, const Touch& t, uint32_t x, const Submission* s);
+  void write(const Event& e, const Touch& t, uint32_t x, const SubmissionRef& s);
   // After an acquire on thread t: acknowledgments of writes t handed off.
   void acquired(const Event& e, uint32_t t);
   void process_exit(const Event& e, uint32_t x);
@@ -94,7 +101,7 @@ class Checker {
     uint32_t t = 0;        // executing thread
     Epoch ret;             // W's own stamp: knowing it = knowing W returned
     ClockSnap snap;        // what t knew at W (for "B happens-before W")
-    std::optional<Submission> sub;
+    SubmissionRef sub;  // shared with the job: a FIFO swap may revise it (boundaries.h)
     std::optional<EvCopy> ack;
     bool failed = false, lost_reported = false, unlisted = false;
     bool offloaded() const { return sub && sub->by.t != t; }
@@ -105,7 +112,7 @@ class Checker {
     uint32_t x = 0, origin = 0;
     ClockSnap snap;
     const ConflictRule* rule = nullptr;
-    std::optional<EvCopy> bsub;  // the submission of B's job, when B ran on a helper
+    SubmissionRef bsub;  // the submission of B's job, when B ran on a helper
   };
   struct FileState {
     std::deque<std::shared_ptr<Pending>> writes;
@@ -113,7 +120,7 @@ class Checker {
     uint64_t last_t = 0;
   };
   void pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, uint32_t b_origin,
-            const ClockSnap& bsnap, const ConflictRule* rule, bool b_first, const EvCopy* bsub = nullptr);
+            const ClockSnap& bsnap, const ConflictRule* rule, bool b_first, const SubmissionRef& bsub = nullptr);
   void lost(Pending& w, const EvCopy* b);
   void emit(RawFinding f, const Pending& w);
   void gc(uint64_t now);

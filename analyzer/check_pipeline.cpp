@@ -39,9 +39,9 @@ void Pipeline::release(uint32_t x, const SyncKey& k, const Event& e) {
   bounds_.on_release(x, k, r);
 }
 
-void Pipeline::acquire(uint32_t x, const SyncKey& k, bool wait) {
+void Pipeline::acquire(uint32_t x, const SyncKey& k, bool wait, const Event& e) {
   const ReleaseInfo* from = hb_.acquire(x, k);
-  bounds_.on_acquire(x, k, from, wait);
+  bounds_.on_acquire(x, k, from, wait, e.t_enter, e.t_exit);
   acquired_ = true;
 }
 
@@ -60,10 +60,10 @@ void Pipeline::sync(const Event& e, uint32_t x) {
           release(x, addr(pr, e.a[3]), e);
           break;
         case kWait: case kWaitBitset: case kWaitRequeuePi:
-          if (woke) acquire(x, addr(pr, e.a[0]), true);
+          if (woke) acquire(x, addr(pr, e.a[0]), true, e);
           break;
         case kLockPi: case kLockPi2: case kTrylockPi:
-          if (e.ret == 0) acquire(x, addr(pr, e.a[0]), false);
+          if (e.ret == 0) acquire(x, addr(pr, e.a[0]), false, e);
           break;
         default:
           break;
@@ -71,7 +71,7 @@ void Pipeline::sync(const Event& e, uint32_t x) {
       break;
     }
     case AA_MUTEX_LOCK:
-      acquire(x, addr(pr, e.a[0]), false);
+      acquire(x, addr(pr, e.a[0]), false, e);
       held(x).push_back(e.a[0]);
       break;
     case AA_MUTEX_UNLOCK: {
@@ -89,25 +89,25 @@ void Pipeline::sync(const Event& e, uint32_t x) {
       for (int64_t m : held(x)) release(x, addr(pr, m), e);
       break;
     case AA_COND_WAIT:
-      if (e.ret == 0) acquire(x, addr(pr, e.a[0]), true);
-      acquire(x, addr(pr, e.a[1]), false);  // the mutex is re-taken even on timeout
+      if (e.ret == 0) acquire(x, addr(pr, e.a[0]), true, e);
+      acquire(x, addr(pr, e.a[1]), false, e);  // the mutex is re-taken even on timeout
       if (auto& h = held(x); std::find(h.begin(), h.end(), e.a[1]) == h.end()) h.push_back(e.a[1]);
       break;
     case AA_SEM_POST: release(x, addr(pr, e.a[0]), e); break;
-    case AA_SEM_WAIT: if (e.ret == 0) acquire(x, addr(pr, e.a[0]), true); break;
+    case AA_SEM_WAIT: if (e.ret == 0) acquire(x, addr(pr, e.a[0]), true, e); break;
     case AA_THREAD_CREATE: release(x, {kSyncSpawn, pr, uint64_t(e.a[0])}, e); break;
     case AA_THREAD_START: {
       const ReleaseInfo* from = hb_.acquire(x, {kSyncSpawn, pr, uint64_t(e.a[0])});
-      bounds_.on_thread_start(x, from);
+      bounds_.on_thread_start(x, from, e.t_enter);
       acquired_ = true;
       break;
     }
     case AA_THREAD_EXIT: release(x, {kSyncExit, pr, uint64_t(e.a[1])}, e); break;
-    case AA_THREAD_JOIN: if (e.ret == 0) acquire(x, {kSyncExit, pr, uint64_t(e.a[0])}, false); break;
+    case AA_THREAD_JOIN: if (e.ret == 0) acquire(x, {kSyncExit, pr, uint64_t(e.a[0])}, false, e); break;
     case AA_FORK: if (e.ret > 0) release(x, {kSyncFork, 0, uint64_t(e.ret)}, e); break;
     case AA_EXECVE: release(x, {kSyncExec, 0, uint64_t(e.pid)}, e); break;
     case AA_EXIT: release(x, {kSyncExit, 0xffffffffu, uint64_t(e.pid)}, e); break;
-    case AA_WAITPID: if (e.ret > 0) acquire(x, {kSyncExit, 0xffffffffu, uint64_t(e.ret)}, false); break;
+    case AA_WAITPID: if (e.ret > 0) acquire(x, {kSyncExit, 0xffffffffu, uint64_t(e.ret)}, false, e); break;
     default: break;
   }
 }
@@ -145,10 +145,17 @@ void Pipeline::feed(const Event& e) {
   if (fx.channel) {
     SyncKey k{kSyncChannel, 0, fx.channel};
     if (fx.channel_write) release(x, k, e);
-    else if (e.ret > 0) acquire(x, k, true);
+    else if (e.ret > 0) acquire(x, k, true, e);
+  }
+  // A path operation that touched no regular file (create_dir_all's mkdir,
+  // a stat of a directory) is still the job's work: its start is used up.
+  if (!fx.n && !fx.channel) {
+    auto c = kind_class(e.kind);
+    if (c == AA_CLASS_NAMESPACE || c == AA_CLASS_STAT || c == AA_CLASS_SYNCFILE || e.kind == AA_OPEN)
+      bounds_.on_file_op(x, e.t_enter, e.t_exit);
   }
   if (fx.n) {
-    const Submission* sub = bounds_.on_file_op(x, e.t_enter, e.t_exit);
+    SubmissionRef sub = bounds_.on_file_op(x, e.t_enter, e.t_exit);
     for (int i = 0; i < fx.n; ++i) {
       const Touch& t = fx.touch[i];
       checker_.conflict(e, t, x, sub ? sub->by.t : x, sub);

@@ -25,7 +25,7 @@ class Pipeline {
 
  private:
   void sync(const Event& e, uint32_t x);
-  void acquire(uint32_t x, const SyncKey& k, bool wait);
+  void acquire(uint32_t x, const SyncKey& k, bool wait, const Event& e);
   void release(uint32_t x, const SyncKey& k, const Event& e);
 
   // Mutexes each thread holds (by address), to publish at cond signals.

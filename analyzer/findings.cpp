@@ -109,6 +109,7 @@ nlohmann::json build_report(ReportInput in) {
   nlohmann::json findings = nlohmann::json::array();
   std::map<std::string, size_t> merged;  // symbolized key -> index in findings
   std::vector<RawFinding> merged_files;  // per finding: only its file set is used
+  std::vector<bool> rep_sure;            // per finding: its representative's submissions are sure
   int errors = 0, warnings = 0, note_count = 0, suppressed = 0;
   for (auto& f : in.raw) {
     if (f.confidence == "latent" && !in.show_latent) continue;
@@ -128,21 +129,23 @@ nlohmann::json build_report(ReportInput in) {
     std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", f.kind, f.confidence, int(f.write.kind),
                                   f.overtaker ? int(f.overtaker->kind) : 0, f.conflict, prof ? prof->name : "",
                                   stack_key(ws), stack_key(bs));
-    if (auto it = merged.find(key); it != merged.end()) {
-      auto& j = findings[it->second];
+    auto found = merged.find(key);
+    if (found != merged.end()) {
+      auto& j = findings[found->second];
       j["count"] = j["count"].get<uint64_t>() + f.count;
-      auto& acc = merged_files[it->second];
+      auto& acc = merged_files[found->second];
       for (uint32_t id : f.file_ids) acc.add_file(id);
       acc.files_capped |= f.files_capped;
-      continue;
+      // Show a sure occurrence when there is one (RawFinding::sure).
+      if (rep_sure[found->second] || !f.sure) continue;
     }
     uint64_t t0 = f.submission ? f.submission->t_enter : f.write.t_enter;
     nlohmann::json j;
-    j["id"] = fmt::format("F{}", findings.size() + 1);
+    j["id"] = fmt::format("F{}", found != merged.end() ? found->second + 1 : findings.size() + 1);
     j["kind"] = f.kind;
     j["confidence"] = f.confidence;
     j["severity"] = f.severity;
-    j["count"] = f.count;
+    j["count"] = found != merged.end() ? findings[found->second]["count"].get<uint64_t>() : f.count;
     j["file"] = f.path;
     j["conflict"] = f.conflict;
     j["rule"] = prof ? prof->name : "generic";
@@ -168,8 +171,14 @@ nlohmann::json build_report(ReportInput in) {
                                     : nlohmann::json(nullptr);
     j["acknowledgment"] =
         f.ack ? event_json(*f.ack, logs, "", t0, st.frames(*f.ack)) : nlohmann::json(nullptr);
+    if (found != merged.end()) {
+      findings[found->second] = std::move(j);
+      rep_sure[found->second] = true;
+      continue;
+    }
     merged[key] = findings.size();
     findings.push_back(std::move(j));
+    rep_sure.push_back(f.sure);
     RawFinding acc;
     acc.file_ids = f.file_ids;
     acc.files_capped = f.files_capped;

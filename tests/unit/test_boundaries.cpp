@@ -149,3 +149,123 @@ TEST_CASE("negative twin: the write's completion reaches main before the stat ->
   CHECK(count(f, "premature-completion") == 0);
   CHECK(count(f, "file-race") == 0);
 }
+
+// FIFO pools (tokio 1.24's blocking pool): the k-th job popped is the k-th
+// pushed, whatever wake the popping thread consumed.
+namespace {
+constexpr int kNew = 4;
+// The pool thread has run File::create's job and is idle on kQ; main queues
+// write_all's job with a wake and metadata()'s by creating a new thread.
+struct TwoPushes {
+  Event* wake_w = nullptr;
+  Event* create_m = nullptr;
+};
+TwoPushes queue_write_then_spawn_meta(Script& s) {
+  start_pool(s);
+  woken(s, kPool, kQ, wake(s, kMain, kQ, kCreateSite));
+  fstat(s, kPool, 0);
+  woken(s, kMain, kDone, wake(s, kPool, kDone));
+  TwoPushes p;
+  p.wake_w = &wake(s, kMain, kQ, kWriteSite);
+  p.create_m = &s.ev(kMain, AA_THREAD_CREATE, {3, 0xc});
+  p.create_m->stack_id = kMetaSite;
+  s.ev(kNew, AA_THREAD_START, {3, kMain, 0xc});
+  return p;
+}
+}  // namespace
+
+TEST_CASE("FIFO: the thread created for a job pops the older one; the woken thread gets the newer") {
+  // The new thread was ready (started) before the woken one returned from
+  // its wait, so it popped write_all's job; its write enters last (delayed),
+  // after the woken thread's statx for metadata().
+  Script s;
+  auto p = queue_write_then_spawn_meta(s);
+  woken(s, kPool, kQ, *p.wake_w);
+  fstat(s, kPool, 0);
+  s.ev(kNew, AA_WRITE, {3, 10, -1, 0}, 10, 2000, 5000);
+  auto f = s.run();
+  const RawFinding* m = manifested(f);
+  REQUIRE(m);
+  REQUIRE(m->submission);
+  CHECK(m->submission->stack_id == kWriteSite);
+  REQUIRE(m->overtaker_submission);
+  CHECK(m->overtaker_submission->stack_id == kMetaSite);
+}
+
+TEST_CASE("FIFO: same pops, the new thread's write shows first (no delay)") {
+  Script s;
+  auto p = queue_write_then_spawn_meta(s);
+  s.ev(kNew, AA_WRITE, {3, 10, -1, 0}, 10, 20'000);  // a slow write: the statx overtakes it
+  woken(s, kPool, kQ, *p.wake_w);
+  fstat(s, kPool, 0);
+  auto f = s.run();
+  const RawFinding* m = manifested(f);
+  REQUIRE(m);
+  REQUIRE(m->submission);
+  CHECK(m->submission->stack_id == kWriteSite);
+  REQUIRE(m->overtaker_submission);
+  CHECK(m->overtaker_submission->stack_id == kMetaSite);
+}
+
+TEST_CASE("FIFO: two woken threads both acquire the latest wake; the first ready popped the first push") {
+  Script s;
+  start_pool(s);
+  woken(s, kPool, kQ, wake(s, kMain, kQ, kCreateSite));
+  fstat(s, kPool, 0);
+  woken(s, kMain, kDone, wake(s, kPool, kDone));
+  auto& ww = wake(s, kMain, kQ, kWriteSite);
+  wake(s, kMain, kQ, kMetaSite);
+  // Both threads were asleep on kQ before either wake; kPool returns first.
+  auto& a = s.ev(kPool, AA_FUTEX, {kQ, kWaitPriv, 0}, 0, 500, 200);
+  a.t_enter = ww.t_enter - 50'000;
+  auto& b = s.ev(kStatPool, AA_FUTEX, {kQ, kWaitPriv, 0}, 0, 500, 200);
+  b.t_enter = ww.t_enter - 40'000;
+  fstat(s, kStatPool, 0);                                    // statx first
+  s.ev(kPool, AA_WRITE, {3, 10, -1, 0}, 10, 2000, 5000);     // the delayed write
+  auto f = s.run();
+  const RawFinding* m = manifested(f);
+  REQUIRE(m);
+  REQUIRE(m->submission);
+  CHECK(m->submission->stack_id == kWriteSite);
+  REQUIRE(m->overtaker_submission);
+  CHECK(m->overtaker_submission->stack_id == kMetaSite);
+}
+
+TEST_CASE("FIFO twin: flush before metadata() -> no finding, with the same pool traffic") {
+  Script s;
+  auto p = queue_write_then_spawn_meta(s);
+  s.ev(kNew, AA_WRITE, {3, 10, -1, 0}, 10, 2000);
+  woken(s, kMain, kDone, wake(s, kNew, kDone));  // flush().await learns the write is done
+  woken(s, kPool, kQ, wake(s, kMain, kQ, kMetaSite));
+  fstat(s, kPool, 10);
+  (void)p;
+  auto f = s.run();
+  CHECK(count(f, "premature-completion") == 0);
+  CHECK(count(f, "file-race") == 0);
+}
+
+TEST_CASE("a wait that acquires a release older than the thread's current job starts no job") {
+  // A mutex contended for the first time names its last unlock-wake, long
+  // before: taking it would make a write look like main's start-up job.
+  constexpr int kWorker = 5;
+  constexpr int64_t kPoolMutex = 0x6000;
+  constexpr uint32_t kStartup = 21, kWorkerSite = 22;
+  Script s;
+  start_pool(s);
+  wake(s, kMain, kPoolMutex, kStartup);  // start-up: nobody else ever wakes this mutex
+  s.ev(kMain, AA_THREAD_CREATE, {5, 0xd});
+  s.ev(kWorker, AA_THREAD_START, {5, kMain, 0xd});
+  woken(s, kPool, kQ, wake(s, kWorker, kQ, kCreateSite));
+  fstat(s, kPool, 0);
+  // The worker queues write_all's job; the pool thread meets the mutex contended.
+  woken(s, kPool, kQ, wake(s, kWorker, kQ, kWorkerSite));
+  auto& mw = s.ev(kPool, AA_FUTEX, {kPoolMutex, kWaitPriv, 0}, 0, 500, 200);
+  (void)mw;
+  s.ev(kPool, AA_WRITE, {3, 10, -1, 0}, 10, 2000);
+  fstat(s, kWorker, 0);
+  auto f = s.run();
+  const RawFinding* m = manifested(f);
+  REQUIRE(m);
+  REQUIRE(m->submission);
+  CHECK(m->submission->stack_id == kWorkerSite);
+}
