@@ -14,9 +14,18 @@ bool near(uint64_t a, uint64_t b) { return (a > b ? a - b : b - a) < kTieNs; }
 }  // namespace
 
 void Boundaries::on_release(uint32_t t, const SyncKey& k) {
-  auto& use = at(t).use;
-  auto it = use.find(k);
-  if (it != use.end() && (it->second & kAcquired)) it->second |= kLockLike;
+  Thread& th = at(t);
+  auto it = th.use.find(k);
+  if (it == th.use.end() || !(it->second & kAcquired)) return;
+  it->second |= kLockLike;
+  // The wake this thread took as its job's start was a lock handing over
+  // (a mutex contended for the first time): no job started there.
+  if (th.candidate && th.candidate_direct && th.candidate_key == k) {
+    th.candidate.reset();
+    th.candidate_from_ancestor = false;
+    if (auto p = std::find(pending_.begin(), pending_.end(), t); p != pending_.end()) pending_.erase(p);
+    if (!th.had_op && th.spawned) th.fresh = true;
+  }
 }
 
 void Boundaries::on_release(uint32_t t, const SyncKey& k, const ReleaseInfo& r) {
@@ -49,16 +58,16 @@ bool Boundaries::consumer_of(const Thread& th, const SyncKey& k) {
 }
 
 // Could thread t have popped push p?  Only from its own queue: an object it
-// (or, before it ever waited, a sibling helper) waits on and never releases,
+// (or, before its first job, a sibling helper) waits on and never releases,
 // or the creation of a sibling helper.
-bool Boundaries::eligible(uint32_t t, const Push& p) const {
+bool Boundaries::eligible(uint32_t t, const Push& p, bool first_job) const {
   uint32_t o = p.s.by.t;
   if (o == t || t >= threads_.size()) return false;
   const Thread& th = threads_[t];
   if (is_ancestor(t, o)) return false;  // a helper t created reporting back
   if (p.spawn) return th.parent == o;
   if (consumer_of(th, p.key)) return true;
-  if (th.parent == UINT32_MAX || !th.use.empty()) return false;
+  if (th.parent == UINT32_MAX || !first_job) return false;
   for (uint32_t u = 0; u < threads_.size(); ++u)
     if (u != t && threads_[u].parent == th.parent && consumer_of(threads_[u], p.key)) return true;
   return false;
@@ -79,7 +88,7 @@ Boundaries::Push* Boundaries::oldest_untaken(uint32_t t, uint64_t after, uint64_
     // On a woken thread's queue only: creating a thread is not a wake of it
     // (C and Python pools create their threads long before any job).
     if (key && (p.spawn || !(p.key == *key))) continue;
-    if (eligible(t, p)) return &p;
+    if (eligible(t, p, !threads_[t].had_op)) return &p;
   }
   return nullptr;
 }
@@ -164,7 +173,7 @@ Boundaries::Push* Boundaries::newest_untaken(uint32_t t, uint64_t after, uint64_
     if (e.t_enter < after) break;
     if (e.t_enter >= before || p.taken || p.spawn || p.s.by.t != origin || !(p.key == key)) continue;
     if (std::find(skip.begin(), skip.end(), p.seq) != skip.end()) continue;
-    if (eligible(t, p)) return &p;
+    if (eligible(t, p, !threads_[t].had_op)) return &p;
   }
   return nullptr;
 }
@@ -203,6 +212,9 @@ void Boundaries::on_acquire(uint32_t t, const SyncKey& k, const ReleaseInfo* fro
   // A new thread that goes to sleep has either shown its first job or had
   // none with a file op: it no longer races anyone for a push.
   if (wait) threads_[t].fresh = false;
+  // A woken thread pops only once it holds the queue's lock: a contended
+  // lock after the wake (another thread barged in) makes it ready later.
+  if (Thread& th = threads_[t]; th.candidate && t_exit > th.candidate_ready) th.candidate_ready = t_exit;
   if (!from || !wait || lock_like || from->by.t == t) return;
   uint32_t r = from->by.t;
   // Released before this thread was being created: nothing was handed to
@@ -263,7 +275,7 @@ void Boundaries::on_thread_start(uint32_t t, const ReleaseInfo* creator, uint64_
   th.current_seq = kNone;
   th.candidate_from_ancestor = false;
   th.had_op = false;
-  th.fresh = false;
+  th.fresh = th.spawned = false;
   th.started = t_start;
   th.born = 0;
   if (creator) {
@@ -273,7 +285,7 @@ void Boundaries::on_thread_start(uint32_t t, const ReleaseInfo* creator, uint64_
     // Only a thread creation is a push a FIFO pool's thread may trade (a
     // forked child's handoff is its own).
     if (creator->event.kind == AA_THREAD_CREATE) {
-      th.fresh = true;
+      th.fresh = th.spawned = true;
       if (Push* p = find_push(*th.current)) th.current_seq = p->seq;
     }
   }
@@ -285,7 +297,7 @@ void Boundaries::start_job(uint32_t t, Submission s, uint64_t seq, uint64_t read
   th.current = std::make_shared<Submission>(std::move(s));
   th.current_seq = seq;
   if (jobs_.size() >= kJobs) jobs_.pop_front();
-  jobs_.push_back(Job{t, ready, entered, seq, th.current});
+  jobs_.push_back(Job{t, ready, entered, seq, th.current, !th.had_op});
   fifo_swap(jobs_.back());
 }
 
@@ -304,7 +316,7 @@ void Boundaries::fifo_swap(Job& mine) {
     uint64_t kt = kp->s.event.t_enter, mt = mp->s.event.t_enter;
     bool inverted = (k.ready > mine.ready && kt < mt) || (k.ready < mine.ready && kt > mt);
     if (!inverted || mt >= k.entered || kt >= mine.entered) continue;
-    if (!eligible(mine.t, *kp) || !eligible(k.t, *mp)) continue;
+    if (!eligible(mine.t, *kp, mine.first) || !eligible(k.t, *mp, k.first)) continue;
     // The most inverted partner: the oldest push when ours is too new,
     // the newest when ours is too old.
     if (!best) best = &k;
@@ -348,9 +360,13 @@ SubmissionRef Boundaries::on_file_op(uint32_t t, uint64_t t_enter, uint64_t t_ex
     Submission s = *th.current;
     uint32_t o = s.by.t;
     uint64_t seq = th.current_seq;
-    // Created long before it ran (a loaded machine): jobs that popped
-    // before it was even ready took its creation's push and older ones.
-    if (uint64_t gone = popped_before(o, th.started); gone >= s.event.t_enter) {
+    // Created long before it ran (a loaded machine), its creation's job
+    // was popped by a thread already running, or jobs that showed before it
+    // even started are newer: FIFO, it popped something later.
+    Push* own = push_of(seq);
+    uint64_t gone = popped_before(o, th.started);
+    if ((own && own->taken) || gone >= s.event.t_enter) {
+      gone = std::max(gone, s.event.t_enter);
       // Threads of the same origin woken before this one started popped first.
       std::vector<uint64_t> reserved;
       for (uint32_t u : pending_) {
@@ -362,7 +378,7 @@ SubmissionRef Boundaries::on_file_op(uint32_t t, uint64_t t_enter, uint64_t t_ex
       for (auto& p : pushes_) {
         if (p.s.event.t_enter >= t_enter) break;
         if (std::find(reserved.begin(), reserved.end(), p.seq) != reserved.end()) continue;
-        if (!p.taken && p.s.by.t == o && p.s.event.t_enter > gone && eligible(t, p)) {
+        if (!p.taken && p.s.by.t == o && p.s.event.t_enter > gone && eligible(t, p, true)) {
           s = p.s;
           seq = p.seq;
           break;

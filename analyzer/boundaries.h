@@ -119,6 +119,7 @@ class Boundaries {
     uint32_t t = 0;
     uint64_t ready = 0, entered = 0, seq = kNone;
     std::shared_ptr<Submission> slot;
+    bool first = false;  // the thread's first job
   };
   static constexpr size_t kPushes = 512, kJobs = 32;
   struct Thread {
@@ -134,11 +135,12 @@ class Boundaries {
     uint64_t born = 0;  // its creation entered here: older releases started nothing of its
     bool had_op = false;  // a file op since the thread (or its log) began
     bool fresh = false;   // started by a creation whose job it has not shown yet
+    bool spawned = false;  // started by a thread creation (not a fork)
     uint64_t started = 0, last_op_exit = 0;
   };
   Push* push_of(uint64_t seq);
   Push* find_push(const Submission& s);
-  bool eligible(uint32_t t, const Push& p) const;
+  bool eligible(uint32_t t, const Push& p, bool first_job) const;
   Push* oldest_untaken(uint32_t t, uint64_t after, uint64_t before, uint32_t origin, const SyncKey* key,
                        const std::vector<uint64_t>* skip = nullptr);
   Push* newest_untaken(uint32_t t, uint64_t after, uint64_t before, uint32_t origin, const SyncKey& key,

@@ -269,3 +269,23 @@ TEST_CASE("a wait that acquires a release older than the thread's current job st
   REQUIRE(m->submission);
   CHECK(m->submission->stack_id == kWorkerSite);
 }
+
+TEST_CASE("a lock handed over before a new thread's first job is not that job's submission") {
+  // The thread's first record is a wait on the pool mutex, contended for
+  // the first time, woken by main's unlock (inside metadata()'s
+  // spawn_blocking); it then unlocks the mutex itself: a lock, not a queue.
+  Script s;
+  start_pool(s);
+  auto& c = s.ev(kMain, AA_THREAD_CREATE, {3, 0xc});
+  c.stack_id = kCreateSite;
+  s.ev(kNew, AA_THREAD_START, {3, kMain, 0xc});
+  wake(s, kMain, kQ, kWriteSite);
+  woken(s, kNew, kLock, wake(s, kMain, kLock, kMetaSite));
+  wake(s, kNew, kLock);
+  s.ev(kNew, AA_WRITE, {3, 10, -1, 0}, 10, 20'000);
+  fstat(s, kMain, 0);
+  auto f = s.run();
+  REQUIRE(manifested(f));
+  for (auto& x : f)
+    if (x.submission) CHECK(x.submission->stack_id != kMetaSite);
+}
