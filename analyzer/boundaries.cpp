@@ -242,10 +242,7 @@ void Boundaries::on_acquire(uint32_t t, const SyncKey& k, const ReleaseInfo* fro
   // A peer helper (same creator) passing the wake on — tokio's pool
   // threads notify the queue condvar for each other — forwards a job that
   // came from the peer's own origin: take the peer's submission instead.
-  // A sibling that never waits on the object is a producer (tokio's
-  // multi-thread workers are blocking-pool threads too), its wake a job.
-  if (!from_ancestor && r < threads_.size() && me.parent != UINT32_MAX && threads_[r].parent == me.parent &&
-      threads_[r].use.count(k)) {
+  if (!from_ancestor && r < threads_.size() && me.parent != UINT32_MAX && threads_[r].parent == me.parent) {
     const Thread& peer = threads_[r];
     if (peer.candidate && peer.candidate->by.t != t) {
       s = *peer.candidate;
@@ -256,6 +253,13 @@ void Boundaries::on_acquire(uint32_t t, const SyncKey& k, const ReleaseInfo* fro
     }
     // The peer's job is older than this thread: not what it was woken for.
     if (s.event.t_enter < me.born) return;
+    // Older than the job this thread already has: the peer is not passing
+    // a job on but queuing its own (tokio's multi-thread workers are
+    // blocking-pool threads too, siblings of the pool's helpers).
+    if (me.current && s.event.t_enter < me.current->event.t_enter) {
+      s = Submission{from->by, from->event};
+      direct = true;
+    }
   }
   me.candidate = s;
   me.candidate_from_ancestor = from_ancestor;

@@ -253,8 +253,9 @@ TEST_CASE("a wait that acquires a release older than the thread's current job st
   Script s;
   start_pool(s);
   wake(s, kMain, kPoolMutex, kStartup);  // start-up: nobody else ever wakes this mutex
-  s.ev(kMain, AA_THREAD_CREATE, {5, 0xd});
-  s.ev(kWorker, AA_THREAD_START, {5, kMain, 0xd});
+  // A runtime worker started by another thread (not a sibling passing wakes on).
+  s.ev(kStatPool, AA_THREAD_CREATE, {5, 0xd});
+  s.ev(kWorker, AA_THREAD_START, {5, kStatPool, 0xd});
   woken(s, kPool, kQ, wake(s, kWorker, kQ, kCreateSite));
   fstat(s, kPool, 0);
   // The worker queues write_all's job; the pool thread meets the mutex contended.

@@ -11,7 +11,7 @@ findings JSON.
             itself saw nothing stale.
 
 usage: check_run.py --aa BIN --mode positive|twin [--delay D]... [--runs N]
-                    [--source FILE --line ROLE=TAG ... --soft-line ROLE=TAG ...]
+                    [--source FILE --line ROLE=TAG ... --soft-line ROLE=TAG ... [--roles]]
                     [--lenient-count] [--need TOOL ...] [--skip-because WHY]
                     [--env K=V ...] -- CMD ARGS...
 Each --delay value is one configuration ("0" = plain run); every
@@ -23,6 +23,9 @@ import sys
 import aa_common as aa
 
 TOOL_ERRORS = {64, 65, 66, 70, 73, 127}
+# --roles: where each role's source line must be (finding JSON event keys).
+ROLE_EVENTS = {"write": {"write", "submission"}, "observe": {"overtaker", "overtaker_submission"},
+               "submit": {"submission"}}
 
 
 def parse():
@@ -37,6 +40,9 @@ def parse():
                     help="ROLE=TAG reported but not required (why: tests/runtimes/CMakeLists.txt)")
     ap.add_argument("--need", action="append", default=[])
     ap.add_argument("--skip-because", help="SKIP (77) with this reason: a tool is absent")
+    ap.add_argument("--roles", action="store_true",
+                    help="a ROLE's line must be in that role's events: write in the write or its "
+                         "submission, observe in the overtaker or its submission, submit in the submission")
     ap.add_argument("--lenient-count", action="store_true",
                     help="print, but do not require, manifested >= the subject's stale count")
     ap.add_argument("--env", action="append", default=[])
@@ -72,6 +78,8 @@ def check_positive(a, label, findings, stale):
         role, tag = spec.split("=", 1)
         line = aa.tagged_line(a.source, tag)
         where = [(f["id"], aa.has_line(f, a.source, line)) for f in manifested]
+        if a.roles and role in ROLE_EVENTS:
+            where = [(fid, [k for k in w if k in ROLE_EVENTS[role]]) for fid, w in where]
         where = [(fid, w) for fid, w in where if w]
         if where:
             print(f"  {role} line {line} found in {where[0][0]} ({', '.join(sorted(set(where[0][1])))} stack)")
