@@ -12,6 +12,8 @@
 
 using namespace aa;
 
+int aa::g_live_threads;  // threads started through our pthread_create and not yet ended
+
 namespace {
 
 uint32_t g_spawn_counter = 1;  // 0 is the main thread
@@ -41,6 +43,7 @@ void* thread_main(void* p) {
   if (!t_exit_recorded) {
     t_exit_recorded = 1;
     record_simple(AA_THREAD_EXIT, t.spawn_id, (int64_t)pthread_self(), 0);
+    __atomic_sub_fetch(&g_live_threads, 1, __ATOMIC_RELAXED);
   }
   return ret;
 }
@@ -66,8 +69,14 @@ AA_INTERCEPTOR(int, pthread_create, (pthread_t* th, const pthread_attr_t* attr, 
   *t = Trampoline{fn, arg, id, thread_state().tid};
   Call c;
   call_begin(c, AA_THREAD_CREATE);
+  // Counted before it runs: a fork right after pthread_create returns must
+  // see the new thread as alive.
+  __atomic_add_fetch(&g_live_threads, 1, __ATOMIC_RELAXED);
   int r = REAL(pthread_create)(th, attr, thread_main, t);
-  if (r != 0) free(t);
+  if (r != 0) {
+    free(t);
+    __atomic_sub_fetch(&g_live_threads, 1, __ATOMIC_RELAXED);
+  }
   if (c.ts) {
     c.args(id, r == 0 ? (int64_t)*th : 0);
     c.r.err = r;
@@ -80,6 +89,7 @@ AA_INTERCEPTOR(void, pthread_exit, (void* ret)) {
   if (!t_exit_recorded) {
     t_exit_recorded = 1;
     record_simple(AA_THREAD_EXIT, thread_state().spawn_id, (int64_t)pthread_self(), 0);
+    if (thread_state().spawn_id) __atomic_sub_fetch(&g_live_threads, 1, __ATOMIC_RELAXED);
   }
   REAL(pthread_exit)(ret);
   __builtin_unreachable();

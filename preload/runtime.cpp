@@ -47,7 +47,8 @@ void child_after_fork() {
     ts.in_shim++;
     log_drop_mapping();
     clock_after_fork();
-    stacks_reset_after_fork();
+    stacks_reset_after_fork(__atomic_load_n(&g_live_threads, __ATOMIC_RELAXED) > 0);
+    g_live_threads = 0;  // the child has one thread: the one that forked
     g_exit_recorded = false;
     g_exit_how = 2;
     if (log_open(parent)) {

@@ -137,7 +137,11 @@ int stack_capture(ThreadState& ts, uint64_t* ips, int max);
 // Interns ips, emitting a STACK record the first time; returns the id (0 = none).
 uint32_t stack_intern(ThreadState& ts, const uint64_t* ips, int depth);
 void stacks_init();
-void stacks_reset_after_fork();  // the child's log has none of the parent's STACK records
+// The child's log has none of the parent's STACK records.  `parent_threaded`:
+// other threads were alive at the fork, so a lock inside libunwind may be
+// held forever in the child (its owner was not copied): no stacks until exec.
+void stacks_reset_after_fork(bool parent_threaded);
+extern int g_live_threads;  // threads started through pthread_create, not yet ended
 bool ip_in_shim(uint64_t ip);
 bool ip_in_unwinder(uint64_t ip);  // inside libunwind
 

@@ -65,9 +65,17 @@ void emit_stack(ThreadState& ts, uint32_t id, const uint64_t* ips, int depth) {
 
 }  // namespace
 
-void stacks_reset_after_fork() {
+// Measured: a CPython test_subprocess child, forked while other threads ran,
+// hung for good in unw_backtrace (pthread_mutex_lock inside libunwind) when
+// its close() before exec was recorded with a stack.  Between fork and exec
+// a threaded program's child may only make async-signal-safe calls, and
+// libunwind is not one: such a child's records go without stacks.
+bool g_stacks_unsafe;
+
+void stacks_reset_after_fork(bool parent_threaded) {
   for (auto& s : g_table) s = Slot{};
   g_next_id = 1;
+  if (parent_threaded) g_stacks_unsafe = true;
 }
 
 bool ip_in_shim(uint64_t ip) { return ip >= g_shim_lo && ip < g_shim_hi; }
@@ -91,6 +99,7 @@ void stacks_init() {
 
 int stack_capture(ThreadState& ts, uint64_t* ips, int max) {
   if (ts.in_unwind) return 0;  // a signal handler interrupted an unwind
+  if (g_stacks_unsafe) return 0;
   // libunwind takes mutexes and probes memory through a pipe: those calls are
   // ours, not the program's; call_begin() lets them through unrecorded by
   // their caller address, but still records a signal handler's calls.
