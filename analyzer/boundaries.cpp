@@ -65,7 +65,11 @@ bool Boundaries::eligible(uint32_t t, const Push& p, bool first_job) const {
   if (o == t || t >= threads_.size()) return false;
   const Thread& th = threads_[t];
   if (is_ancestor(t, o)) return false;  // a helper t created reporting back
-  if (p.spawn) return th.parent == o;
+  // Creating a helper queues a job for the pool when the creator is this
+  // thread's creator or was itself created under it (tokio's multi-thread
+  // workers spawn pool threads from spawn_blocking, and one worker starts
+  // the other).
+  if (p.spawn) return th.parent == o || (th.parent != UINT32_MAX && is_ancestor(th.parent, o));
   if (consumer_of(th, p.key)) return true;
   if (th.parent == UINT32_MAX || !first_job) return false;
   for (uint32_t u = 0; u < threads_.size(); ++u)
