@@ -13,6 +13,8 @@ def subjects(build, src, iters):
     tokio = os.path.join(rt_build, "tokio-target", "debug", "tokio_subjects")
     pool = os.path.join(rt_build, "aa_rt_pthread_pool")
     libuv = os.path.join(rt_build, "aa_rt_libuv_write")
+    gio = os.path.join(rt_build, "aa_rt_gio_write")
+    std_async = os.path.join(rt_build, "aa_rt_std_async")
     node_js = os.path.join(rt_src, "node", "subjects.js")
     py = os.path.join(rt_src, "python", "subjects.py")
     n = ["--iters", str(iters)]
@@ -25,6 +27,10 @@ def subjects(build, src, iters):
     out.append(("c pthread_pool +wait", "twin", [], {}, [pool, "--twin", *n]))
     out.append(("c libuv_write", "positive", [], {}, [libuv, *n]))
     out.append(("c libuv_write +in-cb", "twin", [], {}, [libuv, "--twin", *n]))
+    out.append(("glib gio_write", "positive", [], {}, [gio, *n]))
+    out.append(("glib gio_write +in-cb", "twin", [], {}, [gio, "--twin", *n]))
+    out.append(("c++ std_async", "positive", [], {}, [std_async, *n]))
+    out.append(("c++ std_async +get", "twin", [], {}, [std_async, "--twin", *n]))
     for scen in ("filehandle", "append", "stream"):
         out.append((f"node {scen}", "positive", ["node"], NODE_ENV, ["node", node_js, scen, *n]))
         out.append((f"node {scen} +await", "twin", ["node"], NODE_ENV, ["node", node_js, scen, "--twin", *n]))
