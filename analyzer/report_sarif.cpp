@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <charconv>
 #include <climits>
 #include <functional>
 #include <map>
@@ -78,8 +79,15 @@ json frame_location(const json& fr, const UriMaker& uris) {
   } else {
     // No DWARF: the object file and the address are all we know.
     phys["artifactLocation"] = uris.artifact(str_or(fr, "module", "unknown-module"));
+    // The ip is "0x…" from a log, so any 64-bit value: stoll threw on
+    // those above INT64_MAX (found by fuzz_analysis).  Unparsable: no address.
     std::string ip = str_or(fr, "ip");
-    if (!ip.empty()) phys["address"] = {{"absoluteAddress", std::stoll(ip, nullptr, 0)}};
+    uint64_t addr = 0;
+    std::string_view hex = ip;
+    if (hex.starts_with("0x")) hex.remove_prefix(2);
+    auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), addr, 16);
+    if (!hex.empty() && ec == std::errc() && end == hex.data() + hex.size())
+      phys["address"] = {{"absoluteAddress", addr}};
   }
   json loc = {{"physicalLocation", phys}};
   std::string fn = str_or(fr, "function");
