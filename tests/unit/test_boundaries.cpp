@@ -17,13 +17,7 @@ constexpr int64_t kWakePriv = 129, kWaitPriv = 128;
 constexpr uint32_t kCreateSite = 11, kWriteSite = 12, kMetaSite = 13;
 
 void start_pool(Script& s) {
-  auto& o = s.ev(kMain, AA_OPEN, {-100, O_WRONLY | O_CREAT | O_TRUNC, 0644}, 3);
-  s.path(o, "out.txt");
-  o.st = Script::st(10, 0, 5'000);
-  s.ev(kMain, AA_THREAD_CREATE, {1, 0xa});
-  s.ev(kPool, AA_THREAD_START, {1, kMain, 0xa});
-  s.ev(kMain, AA_THREAD_CREATE, {2, 0xb});
-  s.ev(kStatPool, AA_THREAD_START, {2, kMain, 0xb});
+  open_and_start_two(s, kMain, "out.txt", kPool, kStatPool);
 }
 Event& wake(Script& s, int tid, int64_t addr, uint32_t site = 0) {
   auto& w = s.ev(tid, AA_FUTEX, {addr, kWakePriv, 1}, 1);

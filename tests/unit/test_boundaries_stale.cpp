@@ -50,13 +50,7 @@ TEST_CASE("twin: a peer forwards a wake newer than the thread -> still the job's
   // T2 is idle when main hands a job (sem post), T1 takes the wake and
   // passes it on (tokio's pool threads do), T2 writes; main stats first.
   Script s;
-  auto& o = s.ev(kMain, AA_OPEN, {-100, O_WRONLY | O_CREAT | O_TRUNC, 0644}, 3);
-  s.path(o, "/work/f.txt");
-  o.st = Script::st(10, 0, 5'000);
-  s.ev(kMain, AA_THREAD_CREATE, {1, 0xa});
-  s.ev(kFirst, AA_THREAD_START, {1, kMain, 0xa});
-  s.ev(kMain, AA_THREAD_CREATE, {2, 0xb});
-  s.ev(kSecond, AA_THREAD_START, {2, kMain, 0xb});
+  open_and_start_two(s, kMain, "/work/f.txt", kFirst, kSecond);
   s.ev(kMain, AA_SEM_POST, {kOldLock});
   s.ev(kFirst, AA_SEM_WAIT, {kOldLock, 0}, 0);
   s.ev(kFirst, AA_SEM_POST, {kRecycled});

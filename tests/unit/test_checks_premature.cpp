@@ -17,13 +17,7 @@ constexpr int64_t kWakePriv = 129, kWaitPriv = 128;
 
 // main opens the file itself, starts two pool threads.
 void prologue(Script& s) {
-  auto& o = s.ev(kMain, AA_OPEN, {-100, O_WRONLY | O_CREAT | O_TRUNC, 0644}, 3);
-  s.path(o, "out.txt");
-  o.st = Script::st(10, 0, 5'000);
-  s.ev(kMain, AA_THREAD_CREATE, {1, 0xa});
-  s.ev(kPool, AA_THREAD_START, {1, kMain, 0xa});
-  s.ev(kMain, AA_THREAD_CREATE, {2, 0xb});
-  s.ev(kStatPool, AA_THREAD_START, {2, kMain, 0xb});
+  open_and_start_two(s, kMain, "out.txt", kPool, kStatPool);
 }
 // A pool thread that idled in a futex wait and is woken by `waker`'s wake.
 void handoff(Script& s, int waker, int worker, int64_t addr) {

@@ -82,6 +82,18 @@ struct Script {
   std::vector<Note> notes;
 };
 
+// The usual opening of a pool scenario: `main` creates and opens `path`
+// itself, then starts two helper threads (spawn ids 1 and 2).
+inline void open_and_start_two(Script& s, int main, const char* path, int first, int second) {
+  auto& o = s.ev(main, AA_OPEN, {-100, O_WRONLY | O_CREAT | O_TRUNC, 0644}, 3);
+  s.path(o, path);
+  o.st = Script::st(10, 0, 5'000);
+  s.ev(main, AA_THREAD_CREATE, {1, 0xa});
+  s.ev(first, AA_THREAD_START, {1, main, 0xa});
+  s.ev(main, AA_THREAD_CREATE, {2, 0xb});
+  s.ev(second, AA_THREAD_START, {2, main, 0xb});
+}
+
 inline int count(const std::vector<RawFinding>& f, const std::string& kind, const std::string& conf = "") {
   int n = 0;
   for (auto& x : f)
