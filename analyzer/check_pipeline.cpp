@@ -105,6 +105,9 @@ void Pipeline::sync(const Event& e, uint32_t x) {
     case AA_THREAD_EXIT: release(x, {kSyncExit, pr, uint64_t(e.a[1])}, e); break;
     case AA_THREAD_JOIN: if (e.ret == 0) acquire(x, {kSyncExit, pr, uint64_t(e.a[0])}, false, e); break;
     case AA_FORK: if (e.ret > 0) release(x, {kSyncFork, 0, uint64_t(e.ret)}, e); break;
+    // posix_spawn returns once the child has exec'd (or failed to): the
+    // parent's past happens-before the new image, as with fork + exec.
+    case AA_SPAWN: if (e.ret == 0 && e.a[1] > 0) release(x, {kSyncFork, 0, uint64_t(e.a[1])}, e); break;
     case AA_EXECVE: release(x, {kSyncExec, 0, uint64_t(e.pid)}, e); break;
     case AA_EXIT: release(x, {kSyncExit, 0xffffffffu, uint64_t(e.pid)}, e); break;
     case AA_WAITPID: if (e.ret > 0) acquire(x, {kSyncExit, 0xffffffffu, uint64_t(e.ret)}, false, e); break;

@@ -13,7 +13,11 @@ pool_fork_early    a forked worker process writes the job's file late; the
                    parent stats first -> manifested premature-completion
 pool_fork_wait     its twin: the parent reads "done" first -> no error finding
 pool_exec_early    the same with an exec'd worker (pipes on stdin/stdout)
-pool_exec_wait     its twin"""
+pool_exec_wait     its twin
+spawn_wait         a posix_spawn'ed child reads the parent's file and writes
+                   one the parent reads after waitpid -> no finding at all
+spawn_early        the parent stats the file its spawned child writes late,
+                   before waitpid -> manifested premature-completion"""
 import json
 import os
 import subprocess
@@ -68,6 +72,22 @@ with tempfile.TemporaryDirectory() as tmp:
         else:
             if "size 0" not in out:
                 sys.exit(f"FAIL: the worker was not slow enough to test anything: {out!r}")
+            m = [f for f in rep["findings"] if f["kind"] == "premature-completion" and
+                 f["confidence"] == "manifested" and f["severity"] == "error" and f["overtaker"]["op"] == "stat"
+                 and f["write"]["pid"] != f["overtaker"]["pid"]]
+            if not m:
+                sys.exit("FAIL: no manifested cross-process finding; got:\n  " + "\n  ".join(describe(rep["findings"])))
+    elif SCENARIO.startswith("spawn_"):
+        when = SCENARIO.split("_")[1]
+        out, rep = run(tmp, "spawned_child.py", when, tmp)
+        if when == "wait":
+            if "size 7" not in out:
+                sys.exit(f"FAIL: program output {out!r}")
+            if rep["findings"]:
+                sys.exit("FAIL: false findings:\n  " + "\n  ".join(describe(rep["findings"])))
+        else:
+            if "size 0" not in out:
+                sys.exit(f"FAIL: the child was not slow enough to test anything: {out!r}")
             m = [f for f in rep["findings"] if f["kind"] == "premature-completion" and
                  f["confidence"] == "manifested" and f["severity"] == "error" and f["overtaker"]["op"] == "stat"
                  and f["write"]["pid"] != f["overtaker"]["pid"]]
