@@ -299,6 +299,17 @@ void Boundaries::on_thread_start(uint32_t t, const ReleaseInfo* creator, uint64_
   }
 }
 
+void Boundaries::continue_image(uint32_t t, uint32_t pre) {
+  if (pre >= threads_.size() || pre == t) return;
+  Thread& th = at(t);  // may grow threads_: take `from` after
+  const Thread& from = threads_[pre];
+  th.current = from.current;
+  th.current_seq = from.current_seq;
+  th.parent = from.parent;
+  th.born = from.born;
+  th.had_op = from.had_op;
+}
+
 void Boundaries::start_job(uint32_t t, Submission s, uint64_t seq, uint64_t ready, uint64_t entered) {
   if (Push* p = push_of(seq)) p->taken = true;
   Thread& th = threads_[t];

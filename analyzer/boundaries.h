@@ -94,6 +94,10 @@ class Boundaries {
   void on_acquire(uint32_t t, const SyncKey& k, const ReleaseInfo* from, bool wait, uint64_t t_enter = 0,
                   uint64_t t_exit = 0);
   void on_thread_start(uint32_t t, const ReleaseInfo* creator, uint64_t t_start = 0);
+  // An exec'd image's first thread t goes on with the job its pre-exec
+  // image's thread `pre` was running: `sh -c 'exec prog'` started by
+  // popen() writes for popen's caller.
+  void continue_image(uint32_t t, uint32_t pre);
   // A file operation on t: starts a job when the thread took one, returns
   // the job's submission (null: the thread works for itself as far as we can see).
   SubmissionRef on_file_op(uint32_t t, uint64_t t_enter, uint64_t t_exit);

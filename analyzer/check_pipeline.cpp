@@ -109,8 +109,20 @@ void Pipeline::sync(const Event& e, uint32_t x) {
     // parent's past happens-before the new image, as with fork + exec.
     case AA_SPAWN: if (e.ret == 0 && e.a[1] > 0) release(x, {kSyncFork, 0, uint64_t(e.a[1])}, e); break;
     case AA_EXECVE: release(x, {kSyncExec, 0, uint64_t(e.pid)}, e); break;
-    case AA_EXIT: release(x, {kSyncExit, 0xffffffffu, uint64_t(e.pid)}, e); break;
+    case AA_EXIT:
+      release(x, {kSyncExit, 0xffffffffu, uint64_t(e.pid)}, e);
+      if (auto it = shell_children_.find(e.pid); it != shell_children_.end()) {
+        release(x, {kSyncShellExit, 0, uint64_t(it->second)}, e);
+        shell_children_.erase(it);
+      }
+      break;
     case AA_WAITPID: if (e.ret > 0) acquire(x, {kSyncExit, 0xffffffffu, uint64_t(e.ret)}, false, e); break;
+    // system()/popen(): the child's pid is not known, so the spawn is keyed
+    // by the parent's pid (the child pairs with it by ppid), and the reap
+    // takes every such child's exit seen so far.  Coarse, but only ever
+    // towards more ordering for programs that start shells.
+    case AA_SHELL: release(x, {kSyncShell, 0, uint64_t(e.pid)}, e); break;
+    case AA_SHELL_WAIT: acquire(x, {kSyncShellExit, 0, uint64_t(e.pid)}, false, e); break;
     default: break;
   }
 }
@@ -130,8 +142,15 @@ void Pipeline::feed(const Event& e) {
     // A forked child or an exec'd image starts from its parent's handoff;
     // for a child that handoff is also the submission of its work.
     const ReleaseInfo* from = hb_.acquire(x, {kSyncFork, 0, uint64_t(e.pid)});
+    const ReleaseInfo* image = hb_.acquire(x, {kSyncExec, 0, uint64_t(e.pid)});
+    const int32_t ppid = procs_[e.proc].ppid;
+    if (!from && !image && hb_.has({kSyncShell, 0, uint64_t(ppid)})) {
+      // Started by libc's hidden spawn in system()/popen() of its parent.
+      from = hb_.acquire(x, {kSyncShell, 0, uint64_t(ppid)});
+      shell_children_[e.pid] = ppid;
+    }
     if (from) bounds_.on_thread_start(x, from);
-    hb_.acquire(x, {kSyncExec, 0, uint64_t(e.pid)});
+    else if (image) bounds_.continue_image(x, image->by.t);
     hb_.forget({kSyncFork, 0, uint64_t(e.pid)});
     hb_.forget({kSyncExec, 0, uint64_t(e.pid)});
   }

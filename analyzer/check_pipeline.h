@@ -2,6 +2,7 @@
 // boundaries and checks, fed one Event at a time in the reader's merge
 // order.  Unit tests feed it synthetic sequences; run_analysis feeds it a LogSet.
 #pragma once
+#include <unordered_map>
 #include <vector>
 
 #include "boundaries.h"
@@ -42,6 +43,7 @@ class Pipeline {
   Checker checker_;
   std::vector<Note> notes_;
   std::vector<bool> begun_, io_uring_noted_, mmap_noted_;
+  std::unordered_map<int32_t, int32_t> shell_children_;  // pid -> ppid, started by system()/popen()
   bool acquired_ = false;
 };
 

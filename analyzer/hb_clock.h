@@ -61,7 +61,8 @@ struct SyncKeyHash {
 };
 // kSyncOfd: an open file description, released at its open's return and
 // acquired by every later use of an fd naming it (FileEffects::ofd_used).
-enum SyncType : uint8_t { kSyncAddr = 1, kSyncSpawn, kSyncExit, kSyncFork, kSyncExec, kSyncChannel, kSyncOfd };
+enum SyncType : uint8_t { kSyncAddr = 1, kSyncSpawn, kSyncExit, kSyncFork, kSyncExec, kSyncChannel, kSyncOfd,
+                          kSyncShell, kSyncShellExit };
 
 struct ReleaseInfo {
   Epoch by;       // releasing thread and its epoch at the release
@@ -89,6 +90,7 @@ class HappensBefore {
   void unpin(uint32_t t);
   // Drop an object (e.g. a fork/exec handoff once consumed).
   void forget(const SyncKey& k) { objects_.erase(k); }
+  bool has(const SyncKey& k) const { return objects_.count(k) != 0; }
 
   size_t live_indices() const { return threads_.size() - free_.size(); }
   size_t objects() const { return objects_.size(); }

@@ -37,7 +37,7 @@ bool acquires_at_exit(const Event& ev) {
       }
     }
     case AA_COND_WAIT: case AA_SEM_WAIT: case AA_EPOLL_WAIT: case AA_POLL: case AA_MUTEX_LOCK:
-    case AA_THREAD_START: case AA_THREAD_JOIN: case AA_WAITPID:
+    case AA_THREAD_START: case AA_THREAD_JOIN: case AA_WAITPID: case AA_SHELL_WAIT:
       return true;
     default:
       return kind_class(ev.kind) == AA_CLASS_READ;

@@ -1,5 +1,5 @@
-// Process structure: fork/vfork, the exec family, posix_spawn, exit paths,
-// waitpid and dlopen.
+// Process structure: fork/vfork, the exec family, posix_spawn, system and
+// popen, exit paths, waitpid and dlopen.
 //
 // vfork is served by fork: a wrapper cannot return twice into a shared stack
 // safely, and a vfork child that runs our code would write into the parent's
@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -139,6 +140,40 @@ AA_INTERCEPTOR(int, posix_spawn, (pid_t* pid, const char* path, const posix_spaw
 AA_INTERCEPTOR(int, posix_spawnp, (pid_t* pid, const char* file, const posix_spawn_file_actions_t* fa,
                                    const posix_spawnattr_t* at, char* const argv[], char* const envp[])) {
   return traced_spawn(file, pid, envp, [&](pid_t* p, char* const* env) { return REAL(posix_spawnp)(p, file, fa, at, argv, env); });
+}
+
+// ---- system() and popen() ----------------------------------------------------
+// glibc starts their shell with its internal posix_spawn and system() reaps
+// it with its internal waitpid, neither of which an interposer sees: SHELL
+// stands for the spawn (the child's pid is unknown: the analysis pairs it by
+// ppid and time), SHELL_WAIT for the reap.
+AA_INTERCEPTOR(int, system, (const char* cmd)) {
+  Call c;
+  call_begin(c, AA_SHELL);
+  c.args(0);
+  c.r.path = cmd ? cmd : "";
+  int r = REAL(system)(cmd);
+  if (c.ts) {
+    int e = errno;
+    call_end(c, r);
+    Call w;
+    if (call_begin(w, AA_SHELL_WAIT)) call_end(w, r);  // how = 0, stream = 0
+    errno = e;
+  }
+  return r;
+}
+AA_INTERCEPTOR(FILE*, popen, (const char* cmd, const char* type)) {
+  Call c;
+  call_begin(c, AA_SHELL);
+  c.args(1);
+  c.r.path = cmd ? cmd : "";
+  return traced(c, [&] { return REAL(popen)(cmd, type); });
+}
+AA_INTERCEPTOR(int, pclose, (FILE* f)) {
+  Call c;
+  call_begin(c, AA_SHELL_WAIT);
+  c.args(1, f);
+  return traced(c, [&] { return REAL(pclose)(f); });
 }
 
 // ---- exit ------------------------------------------------------------------

@@ -100,7 +100,10 @@
   X(STACK, "stack", META, "stack_id,depth")             /* payload: depth u64 IPs */    \
   X(DLOPEN, "dlopen", META, "flags")                    /* path */                      \
   X(MARKER, "marker", META, "type,request_id")          /* path = adapter JSON text */  \
-  X(THREAD_NAME, "thread_name", META, "-")              /* path = name */
+  X(THREAD_NAME, "thread_name", META, "-")              /* path = name */                \
+  /* appended (numbers above stay): libc's own spawns, invisible otherwise */           \
+  X(SHELL, "shell", PROC, "how")                        /* path = command; how: 0 system, 1 popen; ret = status or stream */ \
+  X(SHELL_WAIT, "shell_wait", PROC, "how,stream")       /* system() returned (how 0), pclose (how 1) */
 
 enum aa_kind {
   AA_KIND_NONE = 0,

@@ -17,7 +17,9 @@ pool_exec_wait     its twin
 spawn_wait         a posix_spawn'ed child reads the parent's file and writes
                    one the parent reads after waitpid -> no finding at all
 spawn_early        the parent stats the file its spawned child writes late,
-                   before waitpid -> manifested premature-completion"""
+                   before waitpid -> manifested premature-completion
+shell_wait         the same twin through system()
+shell_early        the same positive through popen(), stat before pclose()"""
 import json
 import os
 import subprocess
@@ -77,9 +79,9 @@ with tempfile.TemporaryDirectory() as tmp:
                  and f["write"]["pid"] != f["overtaker"]["pid"]]
             if not m:
                 sys.exit("FAIL: no manifested cross-process finding; got:\n  " + "\n  ".join(describe(rep["findings"])))
-    elif SCENARIO.startswith("spawn_"):
-        when = SCENARIO.split("_")[1]
-        out, rep = run(tmp, "spawned_child.py", when, tmp)
+    elif SCENARIO.startswith(("spawn_", "shell_")):
+        via, when = SCENARIO.split("_")
+        out, rep = run(tmp, "spawned_child.py", when, via, tmp)
         if when == "wait":
             if "size 7" not in out:
                 sys.exit(f"FAIL: program output {out!r}")
