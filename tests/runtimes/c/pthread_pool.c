@@ -21,7 +21,8 @@ enum { kWorkers = 2, kQueueCap = 16 };
 static const char kPayload[] = "awaitaudit pthread pool payload\n";
 
 struct job {
-  int fd;
+  int fd;            // the file main opened, or -1 (--stdio)
+  const char* path;  // --stdio: the worker creates and writes it
   bool done;
   pthread_cond_t done_cv;  // signalled under pool.lock when `done` is set
 };
@@ -35,7 +36,13 @@ static struct {
 } pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {0}, 0, 0, false};
 
 static void run_job(struct job* j) {
-  ssize_t n = write(j->fd, kPayload, sizeof kPayload - 1);  // AA-WRITE
+  if (j->fd < 0) {
+    FILE* f = fopen(j->path, "w");
+    if (!f || fputs(kPayload, f) == EOF) perror(j->path);
+    if (f && fclose(f) != 0) perror("fclose");  // AA-WRITE stdio
+    return;
+  }
+  ssize_t n = write(j->fd, kPayload, sizeof kPayload - 1);  // AA-WRITE fd
   if (n != (ssize_t)(sizeof kPayload - 1)) perror("write");
 }
 
@@ -82,21 +89,26 @@ int main(int argc, char** argv) {
   for (int i = 0; i < args.iters; i++) {
     char path[600];
     subject_path(&args, i, path, sizeof path);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
+    int fd = args.stdio ? -1 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 && !args.stdio) {
       perror(path);
       return 3;
     }
-    struct job j = {.fd = fd, .done = false};
+    struct job j = {.fd = fd, .path = path, .done = false};
     pthread_cond_init(&j.done_cv, NULL);
     submit(&j);  // AA-SUBMIT
     if (args.twin) wait_done(&j);
-    struct stat st;
-    if (fstat(fd, &st) != 0) perror("fstat");  // AA-OBSERVE
+    struct stat st = {0};
+    if (args.stdio) {
+      // ENOENT when the worker has not even created it yet
+      if (stat(path, &st) != 0) st.st_size = -1;  // AA-OBSERVE stdio
+    } else {
+      if (fstat(fd, &st) != 0) perror("fstat");  // AA-OBSERVE fd
+    }
     if (st.st_size != (off_t)(sizeof kPayload - 1)) stale++;
     wait_done(&j);  // the positive form waits too, but only after looking
     pthread_cond_destroy(&j.done_cv);
-    close(fd);
+    if (fd >= 0) close(fd);
   }
 
   pthread_mutex_lock(&pool.lock);

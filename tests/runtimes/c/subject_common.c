@@ -7,17 +7,20 @@
 #include <unistd.h>
 
 static void usage(const char* name) {
-  fprintf(stderr, "usage: %s [--twin] [--iters N] [--dir D]\n", name);
+  fprintf(stderr, "usage: %s [--twin] [--stdio] [--iters N] [--dir D]\n", name);
   exit(2);
 }
 
 void subject_parse(int argc, char** argv, const char* name, struct subject_args* out) {
   const char* base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
   out->twin = false;
+  out->stdio = false;
   out->iters = 200;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--twin") == 0) {
       out->twin = true;
+    } else if (strcmp(argv[i], "--stdio") == 0) {
+      out->stdio = true;
     } else if (strcmp(argv[i], "--iters") == 0 && i + 1 < argc) {
       out->iters = atoi(argv[++i]);
       if (out->iters <= 0) usage(name);

@@ -4,6 +4,7 @@
 
 struct subject_args {
   bool twin;      // --twin: the correct form that waits before observing
+  bool stdio;     // --stdio: the subject writes through stdio (fopen/fputs/fclose) where it can
   int iters;      // --iters N (default 200)
   char dir[512];  // scratch directory, created fresh for this run
 };

@@ -25,6 +25,8 @@ def subjects(build, src, iters):
             out.append((f"tokio {scen} +{fix}", "twin", ["cargo"], {}, [tokio, scen, "--fix", fix, *n]))
     out.append(("c pthread_pool", "positive", [], {}, [pool, *n]))
     out.append(("c pthread_pool +wait", "twin", [], {}, [pool, "--twin", *n]))
+    out.append(("c pthread_pool stdio", "positive", [], {}, [pool, "--stdio", *n]))
+    out.append(("c pthread_pool stdio +wait", "twin", [], {}, [pool, "--stdio", "--twin", *n]))
     out.append(("c libuv_write", "positive", [], {}, [libuv, *n]))
     out.append(("c libuv_write +in-cb", "twin", [], {}, [libuv, "--twin", *n]))
     out.append(("glib gio_write", "positive", [], {}, [gio, *n]))
