@@ -265,3 +265,14 @@ AA_INTERCEPTOR(ssize_t, getline, (char** line, size_t* cap, FILE* f)) {
 AA_INTERCEPTOR(ssize_t, getdelim, (char** line, size_t* cap, int delim, FILE* f)) {
   return traced_in<ssize_t>(f, [&] { return REAL(getdelim)(line, cap, delim, f); }, gave_line);
 }
+
+// exit() flushes every stream after our destructor wrote EXIT: a child that
+// prints its answer on a stdout pipe and exits hands it over only then
+// (git pack-objects printing the pack name to git repack).  stdout's bytes
+// still buffered now are recorded as that flush, just before EXIT.
+void aa::stdio_exit_flush() {
+  FILE* f = stdout;
+  Call c;
+  if (!f || !stream_begin(c)) return;
+  emit_flush(c, f->_fileno, pending_out(f), false, 0);
+}

@@ -162,6 +162,9 @@ void record_exit(int status, int how) {
   if (!__atomic_load_n(&g_active, __ATOMIC_ACQUIRE) || g_exit_recorded) return;
   g_exit_recorded = true;
   int e = errno;
+  // exit() and a return from main flush stdio after the last destructor;
+  // _exit does not.
+  if (how != 1) stdio_exit_flush();
   ThreadState& ts = thread_state();
   RecordSpec r;
   r.kind = AA_EXIT;

@@ -19,7 +19,10 @@ spawn_wait         a posix_spawn'ed child reads the parent's file and writes
 spawn_early        the parent stats the file its spawned child writes late,
                    before waitpid -> manifested premature-completion
 shell_wait         the same twin through system()
-shell_early        the same positive through popen(), stat before pclose()"""
+shell_early        the same positive through popen(), stat before pclose()
+stdout_at_exit     a child's report leaves in exit()'s stdio flush; the parent
+                   reads it, then stats the child's file -> no finding
+                   (extra argument: the prints_at_exit binary)"""
 import json
 import os
 import subprocess
@@ -27,6 +30,7 @@ import sys
 import tempfile
 
 SCENARIO, AA, SHIM = sys.argv[1:4]
+EXTRA = sys.argv[4:]
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "programs")
 
 
@@ -95,6 +99,12 @@ with tempfile.TemporaryDirectory() as tmp:
                  and f["write"]["pid"] != f["overtaker"]["pid"]]
             if not m:
                 sys.exit("FAIL: no manifested cross-process finding; got:\n  " + "\n  ".join(describe(rep["findings"])))
+    elif SCENARIO == "stdout_at_exit":
+        out, rep = run(tmp, "child_prints.py", EXTRA[0], os.path.join(tmp, "out.txt"))
+        if "report done" not in out or "size 7" not in out:
+            sys.exit(f"FAIL: program output {out!r}")
+        if rep["findings"]:
+            sys.exit("FAIL: false findings:\n  " + "\n  ".join(describe(rep["findings"])))
     else:
         sys.exit(f"unknown scenario {SCENARIO}")
 print("ok", SCENARIO)
