@@ -213,6 +213,21 @@ AA_INTERCEPTOR(pid_t, wait3, (int* status, int options, struct rusage* ru)) {
   c.args(-1, options);
   return traced(c, [&] { return REAL(wait3)(status, options, ru); });
 }
+// waitid reports the reaped child in siginfo: the record's ret is that pid
+// (0: none changed state), so the analysis reads it like waitpid's.
+AA_INTERCEPTOR(int, waitid, (idtype_t type, id_t id, siginfo_t* info, int options)) {
+  Call c;
+  call_begin(c, AA_WAITPID);
+  c.args(type == P_PID ? (int64_t)id : -1, options);
+  if (info) info->si_pid = 0;  // WNOHANG with nothing to report leaves it as it was
+  int r = REAL(waitid)(type, id, info, options);
+  if (c.ts) {
+    int e = errno;
+    call_end(c, r == 0 ? (info && (options & (WEXITED | WNOWAIT)) ? info->si_pid : 0) : -1);
+    errno = e;
+  }
+  return r;
+}
 AA_INTERCEPTOR(pid_t, wait, (int* status)) {
   Call c;
   call_begin(c, AA_WAITPID);

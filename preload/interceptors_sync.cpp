@@ -101,6 +101,26 @@ AA_INTERCEPTOR(int, pthread_join, (pthread_t th, void** ret)) {
   c.args((int64_t)th);
   return traced_pthread(c, [&] { return REAL(pthread_join)(th, ret); });
 }
+// The non-portable joins (recorded as joins; a failed one, EBUSY or
+// ETIMEDOUT, orders nothing since the analysis takes only ret == 0).
+AA_INTERCEPTOR(int, pthread_tryjoin_np, (pthread_t th, void** ret)) {
+  Call c;
+  call_begin(c, AA_THREAD_JOIN);
+  c.args((int64_t)th);
+  return traced_pthread(c, [&] { return REAL(pthread_tryjoin_np)(th, ret); });
+}
+AA_INTERCEPTOR(int, pthread_timedjoin_np, (pthread_t th, void** ret, const struct timespec* t)) {
+  Call c;
+  call_begin(c, AA_THREAD_JOIN);
+  c.args((int64_t)th);
+  return traced_pthread(c, [&] { return REAL(pthread_timedjoin_np)(th, ret, t); });
+}
+AA_INTERCEPTOR(int, pthread_clockjoin_np, (pthread_t th, void** ret, clockid_t clk, const struct timespec* t)) {
+  Call c;
+  call_begin(c, AA_THREAD_JOIN);
+  c.args((int64_t)th);
+  return traced_pthread(c, [&] { return REAL(pthread_clockjoin_np)(th, ret, clk, t); });
+}
 
 // Mutex locks are recorded when they succeed: a failed trylock orders nothing.
 #define AA_LOCK_BODY(call, is_try)                              \

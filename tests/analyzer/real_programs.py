@@ -22,7 +22,10 @@ shell_wait         the same twin through system()
 shell_early        the same positive through popen(), stat before pclose()
 stdout_at_exit     a child's report leaves in exit()'s stdio flush; the parent
                    reads it, then stats the child's file -> no finding
-                   (extra argument: the prints_at_exit binary)"""
+                   (extra argument: the prints_at_exit binary)
+other_waits        a thread joined by pthread_timedjoin_np / pthread_tryjoin_np,
+                   a child reaped by waitid, each before main stats its file
+                   -> no finding (extra argument: the other_waits binary)"""
 import json
 import os
 import subprocess
@@ -35,10 +38,13 @@ HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "programs")
 
 
 def run(tmp, prog, *args):
+    return run_binary(tmp, sys.executable, os.path.join(HERE, prog), *args)
+
+
+def run_binary(tmp, *cmd):
     logs, out = os.path.join(tmp, "logs"), os.path.join(tmp, "findings.json")
     env = dict(os.environ, AWAITAUDIT_SHIM=SHIM)
-    p = subprocess.run([AA, "run", "--log-dir", logs, "--json-out", out, "--fail-on", "never", "--",
-                        sys.executable, os.path.join(HERE, prog)] + list(args),
+    p = subprocess.run([AA, "run", "--log-dir", logs, "--json-out", out, "--fail-on", "never", "--", *cmd],
                        env=env, capture_output=True, text=True, timeout=110, cwd=tmp)
     if p.returncode != 0:
         sys.exit(f"FAIL: exit {p.returncode}, stdout={p.stdout[-2000:]!r} stderr={p.stderr[-2000:]!r}")
@@ -102,6 +108,12 @@ with tempfile.TemporaryDirectory() as tmp:
     elif SCENARIO == "stdout_at_exit":
         out, rep = run(tmp, "child_prints.py", EXTRA[0], os.path.join(tmp, "out.txt"))
         if "report done" not in out or "size 7" not in out:
+            sys.exit(f"FAIL: program output {out!r}")
+        if rep["findings"]:
+            sys.exit("FAIL: false findings:\n  " + "\n  ".join(describe(rep["findings"])))
+    elif SCENARIO == "other_waits":
+        out, rep = run_binary(tmp, EXTRA[0], tmp)
+        if "sizes 7 7 7" not in out:
             sys.exit(f"FAIL: program output {out!r}")
         if rep["findings"]:
             sys.exit("FAIL: false findings:\n  " + "\n  ".join(describe(rep["findings"])))
