@@ -1,5 +1,7 @@
 #include "check_pipeline.h"
 
+#include "log_reader.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <fmt/format.h>
@@ -30,7 +32,8 @@ std::vector<uint32_t> process_parents(const std::vector<ProcessInfo>& procs) {
 Pipeline::Pipeline(const std::vector<ProcessInfo>& procs, const RuleSet& rules, bool latent)
     : procs_(procs), files_(procs), checker_(hb_, files_, rules, latent),
       begun_(procs.size()), io_uring_noted_(procs.size()), mmap_noted_(procs.size()) {
-  bounds_.set_process_parents(process_parents(procs));
+  parents_ = process_parents(procs);
+  bounds_.set_process_parents(parents_);
 }
 
 void Pipeline::release(uint32_t x, const SyncKey& k, const Event& e) {
@@ -127,7 +130,100 @@ void Pipeline::sync(const Event& e, uint32_t x) {
   }
 }
 
+// Why records wait.  The shim writes a call's record when it returns, so a
+// call's nested records (a fork's pthread_atfork handlers: jemalloc takes and
+// drops every arena mutex around fork, all recorded) come before it in its
+// thread's stream although they started later.  The reader keeps each
+// thread's stream order, so a child's first records (it ran while the
+// parent was still in fork) can come out before the parent's fork record,
+// and the child would start with no happens-before edge and no inherited
+// fds: rustc's fork of the linker made every linker read of rustc's
+// symbols.o a "file race".  The child's records wait for the handoff they
+// need (the fork/spawn release for a child, the execve release for a new
+// image), at most kMaxHold of merge time or kMaxHeld records: a handoff that
+// never comes (a fork glibc made internally, a truncated parent log) only
+// costs that delay.
+namespace {
+constexpr uint64_t kMaxHoldNs = 2'000'000'000;
+constexpr size_t kMaxHeld = 200'000;
+}  // namespace
+
+bool Pipeline::must_wait(const Event& e) const {
+  uint32_t parent = e.proc < parents_.size() ? parents_[e.proc] : UINT32_MAX;
+  if (parent == UINT32_MAX) return false;
+  bool same_image_pid = procs_[parent].pid == e.pid;
+  return !hb_.has({same_image_pid ? kSyncExec : kSyncFork, 0, uint64_t(e.pid)});
+}
+
+void Pipeline::hold(const Event& e) {
+  auto [it, fresh] = waiting_.try_emplace(e.proc);
+  Held& h = it->second;
+  if (fresh) {
+    uint32_t parent = parents_[e.proc];
+    h.gate = {procs_[parent].pid == e.pid ? kSyncExec : kSyncFork, 0, uint64_t(e.pid)};
+    h.since = merge_time(e);
+  }
+  h.events.push_back({e, std::string(e.path), std::string(e.path2)});
+  HeldEvent& he = h.events.back();
+  he.e.path = he.path;
+  he.e.path2 = he.path2;
+  if (h.events.size() >= kMaxHeld) replay(e.proc);
+}
+
+void Pipeline::replay(uint32_t proc) {
+  auto it = waiting_.find(proc);
+  if (it == waiting_.end()) return;
+  std::deque<HeldEvent> events = std::move(it->second.events);
+  waiting_.erase(it);
+  for (auto& he : events) {
+    he.e.path = he.path;  // the deque moved: re-point the views
+    he.e.path2 = he.path2;
+    process(he.e);
+  }
+}
+
+void Pipeline::replay_ready() {
+  for (bool again = true; again;) {
+    again = false;
+    for (auto& [proc, h] : waiting_)
+      if (hb_.has(h.gate)) {
+        replay(proc);  // may open further gates (the child's own exec)
+        again = true;
+        break;
+      }
+  }
+}
+
+void Pipeline::replay_overdue(uint64_t now) {
+  for (;;) {  // oldest first, as they would have come
+    uint32_t oldest = UINT32_MAX;
+    uint64_t since = UINT64_MAX;
+    for (auto& [proc, h] : waiting_)
+      if (now > h.since && now - h.since > kMaxHoldNs && h.since < since) {
+        oldest = proc;
+        since = h.since;
+      }
+    if (oldest == UINT32_MAX) return;
+    replay(oldest);
+  }
+}
+
 void Pipeline::feed(const Event& e) {
+  if (!waiting_.empty()) {
+    replay_overdue(merge_time(e));
+    if (waiting_.count(e.proc)) {
+      hold(e);
+      return;
+    }
+  }
+  if (!begun_[e.proc] && must_wait(e)) {
+    hold(e);
+    return;
+  }
+  process(e);
+}
+
+void Pipeline::process(const Event& e) {
   bool fresh = false;
   uint32_t x = hb_.thread(e.proc, e.tid, &fresh);
   if (fresh) {
@@ -199,9 +295,11 @@ void Pipeline::feed(const Event& e) {
     mmap_noted_[e.proc] = true;
     notes_.push_back({"warning", e.pid, "a written file was mapped shared and writable: writes through the mapping are invisible"});
   }
+  if (!waiting_.empty() && (e.kind == AA_FORK || e.kind == AA_SPAWN || e.kind == AA_EXECVE)) replay_ready();
 }
 
 void Pipeline::finish() {
+  replay_overdue(UINT64_MAX);  // handoffs that never came
   checker_.finish();
   for (const auto& p : procs_) {
     if (!p.clean_exit)

@@ -2,6 +2,9 @@
 // boundaries and checks, fed one Event at a time in the reader's merge
 // order.  Unit tests feed it synthetic sequences; run_analysis feeds it a LogSet.
 #pragma once
+#include <deque>
+#include <map>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -25,7 +28,26 @@ class Pipeline {
   const FileModel& files() const { return files_; }
 
  private:
+  void process(const Event& e);
   void sync(const Event& e, uint32_t x);
+  // A child's records can come before its creator's fork record in merge
+  // order (see feed()); they wait here until that handoff is released.
+  bool must_wait(const Event& e) const;
+  void hold(const Event& e);
+  void replay_ready();
+  void replay_overdue(uint64_t now);
+  void replay(uint32_t proc);
+  struct HeldEvent {
+    Event e;
+    std::string path, path2;  // owned: the reader's views may move on
+  };
+  struct Held {
+    SyncKey gate;
+    uint64_t since = 0;  // merge time of the first held record
+    std::deque<HeldEvent> events;
+  };
+  std::map<uint32_t, Held> waiting_;  // by process index
+  std::vector<uint32_t> parents_;
   void acquire(uint32_t x, const SyncKey& k, bool wait, const Event& e);
   void release(uint32_t x, const SyncKey& k, const Event& e);
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <deque>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -66,11 +67,27 @@ struct Script {
     return s;
   }
   // Feeds the events in the reader's merge order: acquires keyed at t_exit.
-  std::vector<RawFinding> run(bool latent = true) {
+  // With `streams`, as the reader really does: each thread's events in the
+  // order they were added (a call's record after its nested calls' records),
+  // threads merged by the head's key.
+  std::vector<RawFinding> run(bool latent = true, bool streams = false) {
     std::vector<const Event*> order;
-    for (auto& e : events) order.push_back(&e);
     auto key = [](const Event* e) { return acquires_at_exit(*e) ? e->t_exit : e->t_enter; };
-    std::stable_sort(order.begin(), order.end(), [&](auto* a, auto* b) { return key(a) < key(b); });
+    if (streams) {
+      std::map<std::pair<uint32_t, int32_t>, std::deque<const Event*>> per;
+      for (auto& e : events) per[{e.proc, e.tid}].push_back(&e);
+      while (!per.empty()) {
+        auto best = per.begin();
+        for (auto it = per.begin(); it != per.end(); ++it)
+          if (key(it->second.front()) < key(best->second.front())) best = it;
+        order.push_back(best->second.front());
+        best->second.pop_front();
+        if (best->second.empty()) per.erase(best);
+      }
+    } else {
+      for (auto& e : events) order.push_back(&e);
+      std::stable_sort(order.begin(), order.end(), [&](auto* a, auto* b) { return key(a) < key(b); });
+    }
     rules = RuleSet{};
     Pipeline p(procs, rules, latent);
     for (auto* e : order) p.feed(*e);
