@@ -46,8 +46,9 @@
 // release older than the thread's current job (a mutex's last unlock-wake
 // from start-up, first contended now) never starts one.  Where the log
 // cannot tell the pop order (a new thread racing a woken one, two threads
-// woken within 100 µs), the job's submission is not `sure`, and a finding
-// shows a sure occurrence when it has one.
+// woken within 100 µs), the job's submission is not `sure`; which of a
+// finding's occurrences the report shows is findings_representative.h's
+// choice (sure ones count, but a plurality of occurrences counts first).
 //
 // Two kinds of release never start a job, whatever the wait looked like:
 // - one made before this thread was being created (it did not exist to be
@@ -76,8 +77,8 @@ struct Submission {
   EvCopy event;  // the release on the origin thread
   // No other push could have been this job's: no competing pop of the same
   // origin's queue was in flight (a new thread's first pop races a woken
-  // one's, and their order is not in the log).  Reports prefer sure
-  // occurrences as a finding's representative.
+  // one's, and their order is not in the log).  One input to the choice of
+  // a finding's representative (findings_representative.h).
   bool sure = false;
 };
 // A job's submission; its content may be revised (FIFO swap, see above).

@@ -87,12 +87,14 @@ void Checker::emit(RawFinding f, const Pending& w) {
   // Only lost-write-error findings come here; the key's views must outlive f.
   DedupKey key{"lost-write-error", "manifested", "lost", w.w.proc, w.w.stack_id, b ? b->stack_id : 0,
                uint16_t(w.w.kind), uint16_t(b ? b->kind : 0)};
-  auto [it, fresh] = dedup_.try_emplace(std::move(key), findings_.size());
+  auto [it, fresh] = dedup_.try_emplace(std::move(key), uint32_t(groups_.size()));
   if (!fresh) {
-    ++findings_[it->second].count;
-    findings_[it->second].add_file(f.file);
+    RawFinding& old = findings_[groups_[it->second].front()];
+    ++old.count;
+    old.add_file(f.file);
     return;
   }
+  groups_.push_back({uint32_t(findings_.size())});
   f.add_file(f.file);
   findings_.push_back(std::move(f));
 }
@@ -133,16 +135,31 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   // No strings built here: this runs for every repeat of a known finding.
   DedupKey key{kind, confidence, rule->name, w.w.proc, w.w.stack_id, b.stack_id, uint16_t(w.w.kind),
                uint16_t(b.kind)};
-  auto [it, fresh] = dedup_.try_emplace(std::move(key), findings_.size());
-  // The representative is the first occurrence whose submissions are sure
-  // (boundaries.h): a new pool thread's first pop can go either way.
+  auto [it, fresh] = dedup_.try_emplace(std::move(key), uint32_t(groups_.size()));
+  if (fresh) groups_.emplace_back();
+  // Each alternative (which submissions the occurrence named) keeps its own
+  // count; its representative is its first occurrence whose submissions are
+  // sure (boundaries.h): a new pool thread's first pop can go either way.
   auto sure = [](const SubmissionRef& a, const SubmissionRef& b) { return (!a || a->sure) && (!b || b->sure); };
-  bool this_sure = sure(premature ? w.sub : nullptr, bsub);
-  if (!fresh) {
-    RawFinding& old = findings_[it->second];
+  const SubmissionRef& wsub = premature ? w.sub : nullptr;
+  bool this_sure = sure(wsub, bsub);
+  uint32_t sub_stack = wsub ? wsub->event.stack_id : 0, bsub_stack = bsub ? bsub->event.stack_id : 0;
+  std::vector<uint32_t>& group = groups_[it->second];
+  uint32_t alt = UINT32_MAX;
+  for (uint32_t i : group)
+    if (findings_[i].alt_sub_stack == sub_stack && findings_[i].alt_bsub_stack == bsub_stack) alt = i;
+  if (alt == UINT32_MAX && group.size() >= kAlternatives) alt = group.front();  // bounded: folded in
+  if (alt != UINT32_MAX) {
+    RawFinding& old = findings_[alt];
     ++old.count;
+    old.sure_count += this_sure;
     old.add_file(w.touch.file);
-    if (!this_sure || sure(old.sub_ref, old.bsub_ref)) return;
+    // Keep a representative that still names what its alternative counts
+    // (a FIFO swap may have revised its submissions since).
+    auto stack_of = [](const SubmissionRef& r) { return r ? r->event.stack_id : 0u; };
+    bool drifted = stack_of(old.sub_ref) != old.alt_sub_stack || stack_of(old.bsub_ref) != old.alt_bsub_stack;
+    bool matches = sub_stack == old.alt_sub_stack && bsub_stack == old.alt_bsub_stack;
+    if (!(drifted && matches) && (!this_sure || sure(old.sub_ref, old.bsub_ref))) return;
   }
   const FileInfo& fi = files_.file(w.touch.file);
   RawFinding f;
@@ -173,11 +190,19 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
     f.evidence = fmt::format("no happens-before edge between tid {} and tid {} in either direction", w.w.tid, b.tid);
   }
   f.message = finding_message(f, b, w.w, w.touch, manifested);
-  if (fresh) {
+  f.group = it->second;
+  if (alt == UINT32_MAX) {
+    f.sure_count = this_sure;
+    f.alt_sub_stack = sub_stack;
+    f.alt_bsub_stack = bsub_stack;
+    group.push_back(uint32_t(findings_.size()));
     findings_.push_back(std::move(f));
   } else {
-    RawFinding& old = findings_[it->second];
+    RawFinding& old = findings_[alt];
     f.count = old.count;
+    f.sure_count = old.sure_count;
+    f.alt_sub_stack = old.alt_sub_stack;
+    f.alt_bsub_stack = old.alt_bsub_stack;
     f.file_ids = std::move(old.file_ids);
     f.files_capped = old.files_capped;
     old = std::move(f);

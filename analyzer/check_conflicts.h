@@ -68,9 +68,18 @@ struct RawFinding {
   // revise them after the finding was made): read again by Checker::take.
   SubmissionRef sub_ref, bsub_ref;
   bool by_time = false;  // premature through "B's job started after the submission", not an edge
-  // Its submissions are sure (Submission::sure): set by Checker::take; a
-  // merged finding prefers a sure representative.
+  // Its submissions are sure (Submission::sure): set by Checker::take; one
+  // input to the choice of representative (findings_representative.h).
   bool sure = true;
+  // Alternatives.  Occurrences of one deduplicated finding that named
+  // different submissions (the write's and the overtaker's, by stack id when
+  // seen) are kept apart, a few per finding, as entries sharing `group`:
+  // a job matched to the wrong handoff (a pop order the log cannot show)
+  // must not decide which user line the report shows.  `count` is then this
+  // alternative's share; findings_representative.h picks the one shown.
+  uint32_t group = UINT32_MAX;  // UINT32_MAX: a finding of its own
+  uint64_t sure_count = 0;      // occurrences whose submissions were sure when seen
+  uint32_t alt_sub_stack = 0, alt_bsub_stack = 0;  // what this alternative's occurrences named
 };
 
 // The conflict rule for an event kind: the RuleSet's table, or a built-in
@@ -155,7 +164,11 @@ class Checker {
       return h;
     }
   };
-  std::unordered_map<DedupKey, size_t, DedupHash> dedup_;
+  // Key -> group: the indices in findings_ of its alternatives (at most
+  // kAlternatives; more distinct submissions count towards the first).
+  std::unordered_map<DedupKey, uint32_t, DedupHash> dedup_;
+  std::vector<std::vector<uint32_t>> groups_;
+  static constexpr size_t kAlternatives = 8;
   uint64_t dropped_ = 0, events_ = 0;
 };
 

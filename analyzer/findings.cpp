@@ -5,6 +5,7 @@
 #include <map>
 
 #include "exit_codes.h"
+#include "findings_representative.h"
 #include "symbolize.h"
 
 namespace aa {
@@ -111,6 +112,21 @@ nlohmann::json build_report(ReportInput in) {
   std::vector<RawFinding> merged_files;  // per finding: only its file set is used
   std::vector<bool> rep_sure;            // per finding: its representative's submissions are sure
   int errors = 0, warnings = 0, note_count = 0, suppressed = 0;
+  in.raw = choose_representatives(std::move(in.raw), [&](const RawFinding& f) {
+    ApiFit fit;
+    if (!f.submission && !f.overtaker_submission) return fit;
+    auto ws = st.frames(f.write);
+    ws.insert(ws.begin(), f.write_user.begin(), f.write_user.end());
+    auto ss = f.submission ? st.frames(*f.submission) : std::vector<Frame>{};
+    auto bs = f.overtaker ? st.frames(*f.overtaker) : std::vector<Frame>{};
+    bs.insert(bs.begin(), f.overtaker_user.begin(), f.overtaker_user.end());
+    // Generic fallbacks (priority < 0) name the helper thread, not an API.
+    const Profile* prof = rules.match_profile(ws, ss, bs);
+    if (!prof || prof->priority < 0) return fit;
+    fit.submission = names_profile_api(*prof, ss);
+    fit.overtaker_submission = f.overtaker_submission && names_profile_api(*prof, st.frames(*f.overtaker_submission));
+    return fit;
+  });
   for (auto& f : in.raw) {
     if (f.confidence == "latent" && !in.show_latent) continue;
     auto ws = st.frames(f.write);

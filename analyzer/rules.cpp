@@ -124,6 +124,10 @@ RuleSet RuleSet::load_from(const std::string& dir, const std::vector<std::string
   return rs;
 }
 
+bool names_profile_api(const Profile& p, const std::vector<Frame>& stack) {
+  return any_frame_matches(p.write_frames, stack);
+}
+
 const ConflictRule* RuleSet::conflict_for(aa_kind k) const {
   for (const auto& c : conflicts)
     if (std::find(c.kinds.begin(), c.kinds.end(), k) != c.kinds.end()) return &c;

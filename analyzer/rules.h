@@ -68,6 +68,10 @@ struct RuleSet {
                                 const std::vector<const std::vector<Frame>*>& stacks) const;
 };
 
+// Whether a stack passes through the profile's submitting API (one of its
+// write_frames): a submission stack that does not was another call's handoff.
+bool names_profile_api(const Profile& p, const std::vector<Frame>& stack);
+
 // Glob match with '*' and '?' over the whole text.
 bool glob_match(std::string_view pattern, std::string_view text);
 
