@@ -65,6 +65,13 @@ struct ThreadStream {
   std::vector<uint64_t> chunks;  // byte offsets of the thread's chunks, claim order
 };
 
+// The header of a chunk that add_bytes() accepted (its header lies in the file).
+ChunkInfo chunk_info(const uint8_t* base, uint64_t off, int32_t tid) {
+  aa_chunk_header ch;
+  std::memcpy(&ch, base + off, sizeof ch);
+  return ChunkInfo{tid, ch.base_ns};
+}
+
 // Drops the whole pages inside [from, to) of a mapping from our resident set;
 // the file keeps them, so views into them stay valid (they fault back in).
 void release_pages(const uint8_t* base, size_t from, size_t to) {
@@ -232,26 +239,37 @@ void LogSet::Impl::index(uint32_t proc) {
   for (auto [off, tid] : chunks) {
     Seq& seq = seqs[tid];
     size_t end = std::min<size_t>(log.size, off + log.chunk_size);
+    const ChunkInfo chunk = chunk_info(log.base, off, tid);
     size_t at = off + sizeof(aa_chunk_header);
     while (at < end) {
       uint32_t size = 0;
       // Fast path for the common record with no stat, path or payload:
       // decode_record's checks then reduce to size and kind, and the index
       // only needs seq and t_enter (the stream pass decodes it in full).
-      // Both fixed parts keep t_enter at offset 16; seq moves.
-      if (end - at >= sizeof(aa_record_compact)) {
+      if (end - at >= sizeof(aa_record_tiny)) {
         uint32_t rsize;
         uint16_t rkind, rflags;
         std::memcpy(&rsize, log.base + at, 4);
         std::memcpy(&rkind, log.base + at + 4, 2);
         std::memcpy(&rflags, log.base + at + 6, 2);
-        const size_t fixed = rflags == AA_F_COMPACT ? sizeof(aa_record_compact) : sizeof(aa_record);
-        if ((rflags == 0 || rflags == AA_F_COMPACT) && rsize >= fixed && rsize % 8 == 0 && rsize <= end - at &&
-            rkind != 0 && rkind < AA_KIND_COUNT && rkind != AA_STACK && rkind != AA_MAPS) {
+        const bool tiny = (rflags & ~AA_F_A2_NEG) == AA_F_TINY;
+        const size_t fixed =
+            tiny ? sizeof(aa_record_tiny) : rflags == AA_F_COMPACT ? sizeof(aa_record_compact) : sizeof(aa_record);
+        if ((rflags == 0 || rflags == AA_F_COMPACT || tiny) && rsize >= fixed && rsize % 8 == 0 &&
+            rsize <= end - at && rkind != 0 && rkind < AA_KIND_COUNT && rkind != AA_STACK && rkind != AA_MAPS) {
           uint32_t rseq;
           uint64_t t_enter;
-          std::memcpy(&rseq, log.base + at + (rflags ? offsetof(aa_record_compact, seq) : offsetof(aa_record, seq)), 4);
-          std::memcpy(&t_enter, log.base + at + 16, 8);
+          if (tiny) {
+            uint32_t delta;
+            std::memcpy(&rseq, log.base + at + offsetof(aa_record_tiny, seq), 4);
+            std::memcpy(&delta, log.base + at + offsetof(aa_record_tiny, t_delta), 4);
+            t_enter = chunk.base_ns + delta;
+          } else {
+            // Compact and full fixed parts keep t_enter at offset 16; seq moves.
+            std::memcpy(&rseq, log.base + at + (rflags ? offsetof(aa_record_compact, seq) : offsetof(aa_record, seq)),
+                        4);
+            std::memcpy(&t_enter, log.base + at + 16, 8);
+          }
           at += rsize;
           if (seq.seen && rseq > seq.last + 1) seq.lost += rseq - seq.last - 1;
           seq.last = rseq;
@@ -261,7 +279,7 @@ void LogSet::Impl::index(uint32_t proc) {
           continue;
         }
       }
-      RecordStatus s = decode_record(log.base + at, end - at, tid, ev, &size);
+      RecordStatus s = decode_record(log.base + at, end - at, chunk, ev, &size);
       if (s == RecordStatus::kEnd) break;
       if (s == RecordStatus::kBadSize) {
         note(info, dropped,
@@ -335,9 +353,11 @@ struct Cursor {
   int32_t tid;       // the chunks' owner (compact records leave it out)
   size_t chunk = 0;  // index into *chunks
   size_t at = 0, end = 0;
+  ChunkInfo info;    // of the chunk being read
   Event ev;
 
   void enter_chunk() {
+    info = chunk_info(base, (*chunks)[chunk], tid);
     at = (*chunks)[chunk] + sizeof(aa_chunk_header);
     end = std::min(file_size, (*chunks)[chunk] + chunk_size);
   }
@@ -346,7 +366,7 @@ struct Cursor {
     for (;;) {
       if (at < end) {
         uint32_t size = 0;
-        RecordStatus s = decode_record(base + at, end - at, tid, ev, &size);
+        RecordStatus s = decode_record(base + at, end - at, info, ev, &size);
         if (s == RecordStatus::kOk) {
           at += size;
           if (ev.kind == AA_STACK || ev.kind == AA_MAPS) continue;

@@ -8,7 +8,19 @@
 
 namespace aa {
 
-RecordStatus decode_record(const uint8_t* p, size_t avail, int32_t chunk_tid, Event& ev, uint32_t* size_out) {
+namespace {
+// The fixed part's size, by the layout flags; 0 when they contradict each other.
+size_t fixed_size(uint16_t flags) {
+  switch (flags & (AA_F_COMPACT | AA_F_TINY)) {
+    case 0: return sizeof(aa_record);
+    case AA_F_COMPACT: return sizeof(aa_record_compact);
+    case AA_F_TINY: return sizeof(aa_record_tiny);
+    default: return 0;
+  }
+}
+}  // namespace
+
+RecordStatus decode_record(const uint8_t* p, size_t avail, const ChunkInfo& chunk, Event& ev, uint32_t* size_out) {
   if (avail < 8) return RecordStatus::kEnd;
   uint32_t size;
   uint16_t kind, flags;
@@ -16,18 +28,32 @@ RecordStatus decode_record(const uint8_t* p, size_t avail, int32_t chunk_tid, Ev
   std::memcpy(&kind, p + 4, 2);
   std::memcpy(&flags, p + 6, 2);
   if (size == 0) return RecordStatus::kEnd;
-  const size_t fixed = (flags & AA_F_COMPACT) ? sizeof(aa_record_compact) : sizeof(aa_record);
-  if (size < sizeof(aa_record_compact) || size % 8 != 0 || size > avail) return RecordStatus::kBadSize;
+  const size_t fixed = fixed_size(flags);
+  if (size < sizeof(aa_record_tiny) || size % 8 != 0 || size > avail) return RecordStatus::kBadSize;
   *size_out = size;
   if (kind == 0) return RecordStatus::kUnfinished;
-  if (kind >= AA_KIND_COUNT || size < fixed) return RecordStatus::kBadKind;
+  if (kind >= AA_KIND_COUNT || fixed == 0 || size < fixed) return RecordStatus::kBadKind;
 
   ev.kind = static_cast<aa_kind>(kind);
   ev.flags = flags;
-  if (flags & AA_F_COMPACT) {
+  if (flags & AA_F_TINY) {
+    aa_record_tiny r;
+    std::memcpy(&r, p, sizeof r);
+    ev.tid = chunk.tid;
+    ev.stack_id = 0;
+    ev.t_enter = chunk.base_ns + r.t_delta;
+    ev.t_exit = ev.t_enter + r.t_dur;
+    ev.ret = r.ret;
+    ev.err = 0;
+    ev.seq = r.seq;
+    ev.a[0] = r.a[0];
+    ev.a[1] = r.a[1];
+    ev.a[2] = (flags & AA_F_A2_NEG) ? -1 : 0;
+    ev.a[3] = ev.a[4] = ev.a[5] = 0;
+  } else if (flags & AA_F_COMPACT) {
     aa_record_compact r;
     std::memcpy(&r, p, sizeof r);
-    ev.tid = chunk_tid;
+    ev.tid = chunk.tid;
     ev.stack_id = r.stack_id;
     ev.t_enter = r.t_enter;
     ev.t_exit = r.t_enter + r.t_dur;

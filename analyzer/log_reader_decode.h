@@ -18,11 +18,17 @@ enum class RecordStatus {
   kBadSize,     // size out of bounds: the rest of the chunk cannot be trusted
 };
 
+// What a record's chunk header says about the records in it: compact and
+// tiny records leave out the tid, tiny ones store t_enter relative to base_ns.
+struct ChunkInfo {
+  int32_t tid = 0;
+  uint64_t base_ns = 0;  // 0 before version 3
+};
+
 // Decodes the record at `p` with `avail` bytes left in its chunk (p 8-aligned).
-// `chunk_tid` is the chunk header's tid (compact records do not repeat it).
 // On kOk, kUnfinished and kBadKind `*size` is the record's size so the caller
 // can step over it.  Views in `ev` point into [p, p + *size).
-RecordStatus decode_record(const uint8_t* p, size_t avail, int32_t chunk_tid, Event& ev, uint32_t* size);
+RecordStatus decode_record(const uint8_t* p, size_t avail, const ChunkInfo& chunk, Event& ev, uint32_t* size);
 
 // Validates a log header and fills the header-derived fields of `info`.
 // Throws ToolError(kExitDataErr) "NAME: ..." when the bytes are not a log.

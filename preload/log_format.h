@@ -1,5 +1,5 @@
-// awaitaudit log format, version 2 (readers also take version 1, which has
-// no compact records).  Owned by preload/, read by analyzer/.
+// awaitaudit log format, version 3 (readers also take versions 1 and 2,
+// which have no tiny records, and 1 no compact ones).  Owned by preload/, read by analyzer/.
 // Documented in preload/LOG_FORMAT.md; change both together and bump
 // AA_LOG_VERSION on any incompatible change.
 //
@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define AA_LOG_MAGIC "AWAITLOG"
-#define AA_LOG_VERSION 2u
+#define AA_LOG_VERSION 3u
 #define AA_LOG_VERSION_MIN 1u  /* oldest version readers still take */
 #define AA_HEADER_SIZE 65536u
 #define AA_DEFAULT_CHUNK_SIZE (2u << 20)  /* one huge page: see log_writer.cpp */
@@ -126,6 +126,8 @@ enum aa_class { AA_CLASS_FD, AA_CLASS_WRITE, AA_CLASS_READ, AA_CLASS_STAT, AA_CL
 #define AA_F_TRUNC  0x0020u  // a path or payload was truncated to fit
 #define AA_F_DELAYED 0x0040u // perturbation slept before this call ran
 #define AA_F_COMPACT 0x0080u // (version 2) the fixed part is an aa_record_compact
+#define AA_F_TINY   0x0100u  // (version 3) the fixed part is an aa_record_tiny
+#define AA_F_A2_NEG 0x0200u  // (version 3, tiny only) a[2] is -1 (else 0)
 
 // Header flags (aa_file_header.flags).
 #define AA_HDR_CLEAN  0x1u   // process ended through exit/_exit/destructor
@@ -155,7 +157,7 @@ typedef struct aa_file_header {
 typedef struct aa_chunk_header {
   uint32_t magic;             // AA_CHUNK_MAGIC
   int32_t tid;                // owning kernel thread id
-  uint64_t reserved;
+  uint64_t base_ns;           // (version 3) tiny records' t_enter is relative to this; 0 before
 } aa_chunk_header;             // records start right after, 8-byte aligned
 
 typedef struct aa_record {
@@ -190,6 +192,25 @@ typedef struct aa_record_compact {
   int32_t a[4];               // a[0..3] sign-extended; a[4] = a[5] = 0
 } aa_record_compact;          // 56 bytes
 
+// (version 3) The fixed part for the commonest calls: no stack, no error,
+// ret, a[0] and a[1] in 32 bits, a[2] 0 or -1 (AA_F_A2_NEG), a[3..5] zero,
+// and t_enter within 2^32 ns after the chunk header's base_ns: a write,
+// read, fstat or close on a thread that records often.  tid is the chunk's,
+// t_enter = base_ns + t_delta, t_exit = t_enter + t_dur, err = stack_id = 0.
+// The same trailer rules (stat, data, paths) apply after it.  32 bytes: the
+// log's page cache, which the kernel zeroes page by page, is most of what
+// the shim costs a program that makes many small calls.
+typedef struct aa_record_tiny {
+  uint32_t size;              // as aa_record
+  uint16_t kind;              // as aa_record; stored last
+  uint16_t flags;             // AA_F_TINY | AA_F_A2_NEG? | AA_F_*
+  uint32_t seq;               // as aa_record
+  uint32_t t_delta;           // t_enter - chunk base_ns
+  uint32_t t_dur;             // t_exit - t_enter
+  int32_t ret;                // sign-extended
+  int32_t a[2];               // a[0..1] sign-extended
+} aa_record_tiny;             // 32 bytes
+
 typedef struct aa_stat {
   uint64_t dev;               // makedev(major, minor)
   uint64_t ino;
@@ -203,6 +224,7 @@ typedef struct aa_stat {
 #ifdef __cplusplus
 static_assert(sizeof(aa_record) == 96, "aa_record layout");
 static_assert(sizeof(aa_record_compact) == 56, "aa_record_compact layout");
+static_assert(sizeof(aa_record_tiny) == 32, "aa_record_tiny layout");
 static_assert(sizeof(aa_stat) == 48, "aa_stat layout");
 static_assert(sizeof(aa_chunk_header) == 16, "aa_chunk_header layout");
 static_assert(sizeof(aa_file_header) <= 4096, "aa_file_header fits its page");

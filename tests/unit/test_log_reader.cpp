@@ -239,19 +239,19 @@ TEST_CASE("decode_record: random bytes never decode out of bounds") {
   int ok = 0;
   for (int i = 0; i < 20000; ++i) {
     for (auto& b : buf) b = static_cast<uint8_t>(rng());
-    uint32_t size = static_cast<uint32_t>(56 + 8 * (rng() % 45));
+    uint32_t size = static_cast<uint32_t>(32 + 8 * (rng() % 48));
     std::memcpy(buf, &size, 4);
     uint16_t kind = static_cast<uint16_t>(rng() % (AA_KIND_COUNT + 3));
     std::memcpy(buf + 4, &kind, 2);
     size_t avail = 96 + rng() % (sizeof buf - 96);
     uint32_t got = 0;
-    if (i % 2) {  // half of them compact
+    if (i % 3) {  // a third each full, compact and tiny
       uint16_t flags;
       std::memcpy(&flags, buf + 6, 2);
-      flags |= AA_F_COMPACT;
+      flags = static_cast<uint16_t>((flags & ~(AA_F_COMPACT | AA_F_TINY)) | (i % 3 == 1 ? AA_F_COMPACT : AA_F_TINY));
       std::memcpy(buf + 6, &flags, 2);
     }
-    if (decode_record(buf, avail, 1234, ev, &got) == RecordStatus::kOk) {
+    if (decode_record(buf, avail, ChunkInfo{1234, rng()}, ev, &got) == RecordStatus::kOk) {
       ++ok;
       CHECK(got <= avail);
       auto inside = [&](const void* p, size_t n) {
@@ -289,7 +289,7 @@ TEST_CASE("decode_record: a compact record decodes like the full one it stands f
   std::memcpy(buf + sizeof c, &st, sizeof st);
   Event ev;
   uint32_t got = 0;
-  REQUIRE(decode_record(buf, sizeof buf, 4321, ev, &got) == RecordStatus::kOk);
+  REQUIRE(decode_record(buf, sizeof buf, ChunkInfo{4321, 0}, ev, &got) == RecordStatus::kOk);
   CHECK(got == sizeof buf);
   CHECK(ev.kind == AA_FSTAT);
   CHECK(ev.tid == 4321);
@@ -310,8 +310,65 @@ TEST_CASE("decode_record: a compact record decodes like the full one it stands f
   // A compact record whose size leaves no room for its stat is skipped, not read past.
   c.size = sizeof(aa_record_compact);
   std::memcpy(buf, &c, sizeof c);
-  CHECK(decode_record(buf, sizeof buf, 4321, ev, &got) == RecordStatus::kBadKind);
+  CHECK(decode_record(buf, sizeof buf, ChunkInfo{4321, 0}, ev, &got) == RecordStatus::kBadKind);
   CHECK(got == sizeof(aa_record_compact));
+}
+
+TEST_CASE("decode_record: a tiny record decodes like the full one it stands for") {
+  alignas(8) uint8_t buf[sizeof(aa_record_tiny) + sizeof(aa_stat)] = {};
+  aa_record_tiny t{};
+  t.size = sizeof buf;
+  t.kind = AA_WRITE;
+  t.flags = AA_F_TINY | AA_F_A2_NEG | AA_F_STAT | AA_F_DELAYED;
+  t.seq = 77;
+  t.t_delta = 4'000'000'000u;  // above INT32_MAX: the delta is unsigned
+  t.t_dur = 3'000'000'000u;
+  t.ret = INT32_MIN;
+  t.a[0] = 5;
+  t.a[1] = INT32_MAX;
+  aa_stat st{};
+  st.size = 64;
+  std::memcpy(buf, &t, sizeof t);
+  std::memcpy(buf + sizeof t, &st, sizeof st);
+  Event ev;
+  ev.stack_id = 9;  // left over from an earlier record: must be cleared
+  ev.err = 9;
+  uint32_t got = 0;
+  const uint64_t base = 7'000'000'000'000ull;
+  REQUIRE(decode_record(buf, sizeof buf, ChunkInfo{4321, base}, ev, &got) == RecordStatus::kOk);
+  CHECK(got == sizeof buf);
+  CHECK(ev.kind == AA_WRITE);
+  CHECK(ev.tid == 4321);
+  CHECK(ev.seq == 77);
+  CHECK(ev.stack_id == 0);
+  CHECK(ev.err == 0);
+  CHECK(ev.t_enter == base + 4'000'000'000ull);
+  CHECK(ev.t_exit == base + 7'000'000'000ull);
+  CHECK(ev.ret == INT32_MIN);
+  CHECK(ev.a[0] == 5);
+  CHECK(ev.a[1] == INT32_MAX);
+  CHECK(ev.a[2] == -1);
+  CHECK(ev.a[3] == 0);
+  CHECK(ev.a[4] == 0);
+  CHECK(ev.a[5] == 0);
+  REQUIRE(ev.st.has_value());
+  CHECK(ev.st->size == 64);
+  CHECK((ev.flags & AA_F_DELAYED) != 0);
+  // Without AA_F_A2_NEG a[2] is 0.
+  t.flags = AA_F_TINY | AA_F_STAT;
+  std::memcpy(buf, &t, sizeof t);
+  REQUIRE(decode_record(buf, sizeof buf, ChunkInfo{4321, base}, ev, &got) == RecordStatus::kOk);
+  CHECK(ev.a[2] == 0);
+  // Room for the tiny part but not its stat: skipped, not read past.
+  t.size = sizeof(aa_record_tiny);
+  std::memcpy(buf, &t, sizeof t);
+  CHECK(decode_record(buf, sizeof buf, ChunkInfo{4321, base}, ev, &got) == RecordStatus::kBadKind);
+  CHECK(got == sizeof(aa_record_tiny));
+  // Tiny and compact at once contradict each other: skipped.
+  t.size = sizeof buf;
+  t.flags = AA_F_TINY | AA_F_COMPACT;
+  std::memcpy(buf, &t, sizeof t);
+  CHECK(decode_record(buf, sizeof buf, ChunkInfo{4321, base}, ev, &got) == RecordStatus::kBadKind);
 }
 
 TEST_CASE("reader: version 1 logs (no compact records) still open; unknown versions do not") {
