@@ -123,47 +123,15 @@ inline bool cursor_cas(unsigned __int128* p, unsigned __int128 expect, unsigned 
   return ok;
 }
 
-// Where a record goes.  A record that may be tiny (Want::tiny_size != 0) is
-// tiny when its t_enter falls in the window of the chunk it lands in; which
-// chunk that is is known only when the cursor's CAS succeeds, so the choice
-// is made inside reserve against the chunk the CAS moves in.
-struct Want {
-  uint32_t size;       // bytes in the compact/full layout
-  uint32_t tiny_size;  // bytes in the tiny layout; 0 = not a candidate
-  uint64_t t_enter;
-};
-struct Slot {
-  char* p;       // nullptr: no room (the record is lost)
-  uint32_t seq;
-  uint32_t t_delta;  // t_enter - chunk base_ns, when tiny
-  bool tiny;
-};
-
-// The size `w` takes in the chunk starting at `chunk`, and its time delta.
-__attribute__((always_inline)) inline uint32_t size_in(const char* chunk, const Want& w, Slot& s) {
-  if (w.tiny_size) {
-    uint64_t d = w.t_enter - ((const aa_chunk_header*)chunk)->base_ns;
-    if (AA_LIKELY((d >> 32) == 0)) {
-      s.t_delta = (uint32_t)d;
-      s.tiny = true;
-      return w.tiny_size;
-    }
-  }
-  s.tiny = false;
-  return w.size;
-}
-
 // reserve() when the record does not fit the current chunk (or there is
 // none yet), reaches past the pre-faulted part, or a signal handler moved
 // the cursor under us.
-__attribute__((noinline)) Slot reserve_slow(ThreadState& ts, Want w) {
-  Slot s{};
+__attribute__((noinline)) char* reserve_slow(ThreadState& ts, uint32_t size, uint32_t* seq) {
   for (int attempt = 0; attempt < 8; ++attempt) {
     unsigned __int128 cur = ts.cursor;  // a torn read just fails the CAS below
     uint64_t v = (uint64_t)cur, sq = (uint64_t)(cur >> 64);
     uint32_t idx1 = (uint32_t)(v >> 32), off = (uint32_t)v;
     char* p;
-    uint32_t size = idx1 ? size_in(chunk_base(idx1 - 1), w, s) : w.size;
     unsigned __int128 next;
     if (idx1 && off + size <= g_log.chunk_size) {
       if (off + size > ts.populated) populate_ahead(ts, idx1 - 1, off + size);
@@ -172,10 +140,9 @@ __attribute__((noinline)) Slot reserve_slow(ThreadState& ts, Want w) {
     } else {
       uint64_t k = __atomic_fetch_add(&g_log.hdr->chunks_claimed, 1, __ATOMIC_ACQ_REL);
       uint32_t populated = 0;
-      if (!map_chunk(k, ts.tid, ts.chunks_taken == 0, &populated)) return Slot{};
+      if (!map_chunk(k, ts.tid, ts.chunks_taken == 0, &populated)) return nullptr;
       ts.chunks_taken++;
       ts.populated = populated;
-      size = size_in(chunk_base(k), w, s);
       uint32_t first = (uint32_t)sizeof(aa_chunk_header);
       p = chunk_base(k) + first;
       next = ((unsigned __int128)(sq + 1) << 64) | (((k + 1) << 32) | (first + size));
@@ -184,37 +151,31 @@ __attribute__((noinline)) Slot reserve_slow(ThreadState& ts, Want w) {
     }
     if (cursor_cas(&ts.cursor, cur, next)) {
       __atomic_store_n(&((aa_record*)p)->size, size, __ATOMIC_RELAXED);
-      s.p = p;
-      s.seq = (uint32_t)sq;
-      return s;
+      *seq = (uint32_t)sq;
+      return p;
     }
   }
-  return Slot{};
+  return nullptr;
 }
 
-// Reserves room for one record in the thread's chunk and its sequence
-// number.  A signal handler interrupting us gets its own slot: the cursor
-// only moves by CAS (only this thread and its handlers touch it).
+// Reserves `size` bytes for one record in the thread's chunk and its
+// sequence number.  A signal handler interrupting us gets its own slot: the
+// cursor only moves by CAS (only this thread and its handlers touch it).
 // ts.populated <= chunk size, so the fast path never leaves the chunk.
-__attribute__((always_inline)) inline Slot reserve(ThreadState& ts, Want w) {
+__attribute__((always_inline)) inline char* reserve(ThreadState& ts, uint32_t size, uint32_t* seq) {
   unsigned __int128 cur = ts.cursor;
   uint64_t v = (uint64_t)cur, sq = (uint64_t)(cur >> 64);
   uint32_t idx1 = (uint32_t)(v >> 32), off = (uint32_t)v;
-  if (AA_LIKELY(idx1)) {
-    char* chunk = chunk_base(idx1 - 1);
-    Slot s;
-    uint32_t size = size_in(chunk, w, s);
-    if (AA_LIKELY(off + size <= ts.populated)) {
-      unsigned __int128 next = ((unsigned __int128)(sq + 1) << 64) | (v + size);
-      if (AA_LIKELY(cursor_cas(&ts.cursor, cur, next))) {
-        s.p = chunk + off;
-        __atomic_store_n(&((aa_record*)s.p)->size, size, __ATOMIC_RELAXED);
-        s.seq = (uint32_t)sq;
-        return s;
-      }
+  if (AA_LIKELY(idx1 && off + size <= ts.populated)) {
+    unsigned __int128 next = ((unsigned __int128)(sq + 1) << 64) | (v + size);
+    if (AA_LIKELY(cursor_cas(&ts.cursor, cur, next))) {
+      char* p = chunk_base(idx1 - 1) + off;
+      __atomic_store_n(&((aa_record*)p)->size, size, __ATOMIC_RELAXED);
+      *seq = (uint32_t)sq;
+      return p;
     }
   }
-  return reserve_slow(ts, w);
+  return reserve_slow(ts, size, seq);
 }
 
 // The fixed part of a record, all but `kind` (published last by the caller).
@@ -230,8 +191,56 @@ __attribute__((always_inline)) inline void fill_fixed(aa_record* rec, const Thre
   memcpy(rec->a, r.a, sizeof rec->a);
 }
 
+// Tiny-record candidates: no stack, no error, ret, a[0], a[1] and the
+// duration in 32 bits, a[2] 0 or -1, a[3..5] zero.  (The chunk's time window
+// is checked once the chunk is known.)  Branch-free: x fits int32 exactly
+// when x + 2^31 has no bits above 31.
+__attribute__((always_inline)) inline bool fits_tiny(const RecordSpec& r) {
+  constexpr uint64_t kBias = 1ull << 31;
+  uint64_t wide = (uint64_t)r.stack_id | (uint64_t)(uint32_t)r.err | (uint64_t)(r.a[3] | r.a[4] | r.a[5]);
+  wide |= (((uint64_t)r.ret + kBias) | ((uint64_t)r.a[0] + kBias) | ((uint64_t)r.a[1] + kBias) |
+           (r.t_exit - r.t_enter)) >> 32;
+  wide |= ((uint64_t)r.a[2] + 1) >> 1;  // 0 exactly for a[2] in {-1, 0}
+  return wide == 0;
+}
+
+// The commonest record (a write, read, fstat or close) in 32 bytes, on the
+// fast path only: the current chunk has room pre-faulted and the call
+// entered inside the chunk's time window.  Otherwise (a new chunk or the
+// next pre-fault step is due, or a signal handler moved the cursor) returns
+// false and the record goes the compact way, which handles all of those:
+// one record in a few thousand.  The chunk is the one the cursor names, and
+// the CAS fails if a handler switched chunks meanwhile, so the time delta
+// is always against the right base.
+__attribute__((always_inline)) inline bool emit_tiny(ThreadState& ts, const RecordSpec& r) {
+  const uint32_t size = r.st ? sizeof(aa_record_tiny) + sizeof(aa_stat) : sizeof(aa_record_tiny);
+  unsigned __int128 cur = ts.cursor;
+  uint64_t v = (uint64_t)cur, sq = (uint64_t)(cur >> 64);
+  uint32_t idx1 = (uint32_t)(v >> 32), off = (uint32_t)v;
+  if (AA_UNLIKELY(!idx1 || off + size > ts.populated)) return false;
+  char* chunk = chunk_base(idx1 - 1);
+  uint64_t delta = r.t_enter - ((const aa_chunk_header*)chunk)->base_ns;
+  if (AA_UNLIKELY(delta >> 32)) return false;
+  unsigned __int128 next = ((unsigned __int128)(sq + 1) << 64) | (v + size);
+  if (AA_UNLIKELY(!cursor_cas(&ts.cursor, cur, next))) return false;
+  char* p = chunk + off;
+  auto* rec = (aa_record_tiny*)p;
+  __atomic_store_n(&rec->size, size, __ATOMIC_RELAXED);
+  rec->seq = (uint32_t)sq;
+  rec->t_delta = (uint32_t)delta;
+  rec->t_dur = (uint32_t)(r.t_exit - r.t_enter);
+  rec->ret = (int32_t)r.ret;
+  rec->a[0] = (int32_t)r.a[0];
+  rec->a[1] = (int32_t)r.a[1];
+  // a[2] is 0 or all ones: its bit 9 is the flag.
+  uint16_t flags = (uint16_t)(r.flags | AA_F_TINY | ((uint64_t)r.a[2] & AA_F_A2_NEG));
+  if (r.st) { memcpy(p + sizeof(aa_record_tiny), r.st, sizeof(aa_stat)); flags |= AA_F_STAT; }
+  rec->flags = flags;
+  __atomic_store_n(&rec->kind, (uint16_t)r.kind, __ATOMIC_RELEASE);
+  return true;
+}
+
 // Arguments that fit 32 bits, a[4] and a[5] unused, under 2^32 ns long.
-// Branch-free: x fits int32 exactly when x + 2^31 has no bits above 31.
 __attribute__((always_inline)) inline bool fits_compact(const RecordSpec& r) {
   constexpr uint64_t kBias = 1ull << 31;
   uint64_t wide = (uint64_t)(r.a[4] | r.a[5]) | ((r.t_exit - r.t_enter) >> 32);
@@ -240,30 +249,13 @@ __attribute__((always_inline)) inline bool fits_compact(const RecordSpec& r) {
   return wide == 0;
 }
 
-// Tiny-record candidates (the chunk's time window is checked in reserve):
-// no stack, no error, ret, a[0], a[1] in 32 bits, a[2] 0 or -1, a[3..5] zero.
-__attribute__((always_inline)) inline bool fits_tiny(const RecordSpec& r) {
-  constexpr uint64_t kBias = 1ull << 31;
-  uint64_t wide = (uint64_t)r.stack_id | (uint64_t)(uint32_t)r.err | (uint64_t)(r.a[3] | r.a[4] | r.a[5]);
-  wide |= (((uint64_t)r.ret + kBias) | ((uint64_t)r.a[0] + kBias) | ((uint64_t)r.a[1] + kBias)) >> 32;
-  wide |= ((uint64_t)r.a[2] + 1) >> 1;  // 0 exactly for a[2] in {-1, 0}
-  return wide == 0;
-}
-
-__attribute__((always_inline)) inline void fill_tiny(char* p, const RecordSpec& r, const Slot& s) {
-  auto* rec = (aa_record_tiny*)p;
-  rec->seq = s.seq;
-  rec->t_delta = s.t_delta;
-  rec->t_dur = (uint32_t)(r.t_exit - r.t_enter);
-  rec->ret = (int32_t)r.ret;
-  rec->a[0] = (int32_t)r.a[0];
-  rec->a[1] = (int32_t)r.a[1];
-  uint16_t flags = r.flags | AA_F_TINY | (r.a[2] ? AA_F_A2_NEG : 0);
-  if (r.st) { memcpy(p + sizeof(aa_record_tiny), r.st, sizeof(aa_stat)); flags |= AA_F_STAT; }
-  rec->flags = flags;
-}
-
-__attribute__((always_inline)) inline void fill_compact(char* p, const RecordSpec& r, uint32_t seq) {
+// 56 bytes instead of 96 for records with 32-bit arguments that cannot be
+// tiny (an error, a stack, an offset) or that start a chunk or pre-fault step.
+__attribute__((noinline)) void emit_compact(ThreadState& ts, const RecordSpec& r) {
+  const uint32_t size = r.st ? sizeof(aa_record_compact) + sizeof(aa_stat) : sizeof(aa_record_compact);
+  uint32_t seq;
+  char* p = reserve(ts, size, &seq);
+  if (AA_UNLIKELY(!p)) return;
   auto* rec = (aa_record_compact*)p;
   rec->seq = seq;
   rec->stack_id = r.stack_id;
@@ -275,35 +267,30 @@ __attribute__((always_inline)) inline void fill_compact(char* p, const RecordSpe
   uint16_t flags = r.flags | AA_F_COMPACT;
   if (r.st) { memcpy(p + sizeof(aa_record_compact), r.st, sizeof(aa_stat)); flags |= AA_F_STAT; }
   rec->flags = flags;
+  __atomic_store_n(&rec->kind, (uint16_t)r.kind, __ATOMIC_RELEASE);
 }
 
-// The common record (a read, write, fstat, close on a small fd) in 32 bytes
-// (tiny) or 56 (compact) instead of 96: fewer page-cache pages for the
-// kernel to allocate and zero.
-__attribute__((always_inline)) inline void emit_small(ThreadState& ts, const RecordSpec& r) {
-  const uint32_t st = r.st ? (uint32_t)sizeof(aa_stat) : 0;
-  Want w{(uint32_t)sizeof(aa_record_compact) + st, fits_tiny(r) ? (uint32_t)sizeof(aa_record_tiny) + st : 0,
-         r.t_enter};
-  Slot s = reserve(ts, w);
-  if (AA_UNLIKELY(!s.p)) return;
-  if (AA_LIKELY(s.tiny)) fill_tiny(s.p, r, s);
-  else fill_compact(s.p, r, s.seq);
-  __atomic_store_n(&((aa_record*)s.p)->kind, (uint16_t)r.kind, __ATOMIC_RELEASE);
+// The 96-byte fixed part: 64-bit arguments (pointers, offsets) or long calls.
+__attribute__((noinline)) void emit_full(ThreadState& ts, const RecordSpec& r) {
+  const uint32_t size = r.st ? sizeof(aa_record) + sizeof(aa_stat) : sizeof(aa_record);
+  uint32_t seq;
+  char* p = reserve(ts, size, &seq);
+  if (AA_UNLIKELY(!p)) return;
+  auto* rec = (aa_record*)p;
+  fill_fixed(rec, ts, r, seq);
+  uint16_t flags = r.flags;
+  if (r.st) { memcpy(p + sizeof(aa_record), r.st, sizeof(aa_stat)); flags |= AA_F_STAT; }
+  rec->flags = flags;
+  __atomic_store_n(&rec->kind, (uint16_t)r.kind, __ATOMIC_RELEASE);
 }
 
 // Records without paths or payload (most calls): the size is a constant.
-// Kept apart from the general path so this one needs few registers to save.
+// Kept apart from the general path, and the rarer layouts out of line, so
+// the tiny path needs few registers to save.
 __attribute__((noinline)) void emit_fixed(ThreadState& ts, const RecordSpec& r) {
-  if (AA_LIKELY(fits_compact(r))) return emit_small(ts, r);
-  const uint32_t size = r.st ? sizeof(aa_record) + sizeof(aa_stat) : sizeof(aa_record);
-  Slot s = reserve(ts, Want{size, 0, 0});
-  if (AA_UNLIKELY(!s.p)) return;
-  auto* rec = (aa_record*)s.p;
-  fill_fixed(rec, ts, r, s.seq);
-  uint16_t flags = r.flags;
-  if (r.st) { memcpy(s.p + sizeof(aa_record), r.st, sizeof(aa_stat)); flags |= AA_F_STAT; }
-  rec->flags = flags;
-  __atomic_store_n(&rec->kind, (uint16_t)r.kind, __ATOMIC_RELEASE);
+  if (AA_LIKELY(fits_tiny(r)) && AA_LIKELY(emit_tiny(ts, r))) return;
+  if (AA_LIKELY(fits_compact(r))) return emit_compact(ts, r);
+  emit_full(ts, r);
 }
 
 char* put_hex(char* p, uint64_t v) {
@@ -478,11 +465,11 @@ static __attribute__((noinline)) void emit_general(ThreadState& ts, const Record
   }
   size_t size = fixed + (r.path ? plen + 1 : 0) + (r.path2 ? p2len + 1 : 0) + dlen;
   size = (size + 7) & ~size_t(7);
-  Slot s = reserve(ts, Want{(uint32_t)size, 0, 0});
-  if (!s.p) return;
-  char* p = s.p;
+  uint32_t seq;
+  char* p = reserve(ts, (uint32_t)size, &seq);
+  if (!p) return;
   auto* rec = (aa_record*)p;
-  fill_fixed(rec, ts, r, s.seq);
+  fill_fixed(rec, ts, r, seq);
   char* q = p + sizeof(aa_record);
   if (r.st) { memcpy(q, r.st, sizeof(aa_stat)); q += sizeof(aa_stat); flags |= AA_F_STAT; }
   if (r.data) { memcpy(q, r.data, dlen); q += dlen; flags |= AA_F_DATA; }
