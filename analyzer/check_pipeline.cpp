@@ -140,9 +140,12 @@ void Pipeline::sync(const Event& e, uint32_t x) {
 // fds: rustc's fork of the linker made every linker read of rustc's
 // symbols.o a "file race".  The child's records wait for the handoff they
 // need (the fork/spawn release for a child, the execve release for a new
-// image), at most kMaxHold of merge time or kMaxHeld records: a handoff that
-// never comes (a fork glibc made internally, a truncated parent log) only
-// costs that delay.
+// image).  A handoff that never comes (a fork glibc made internally, a
+// parent log that lost the record) must not reorder much: the child goes
+// on when a waitpid reaps it (its whole run happened before), when its
+// creator exits (the fork, in the creator's past, was lost from its log:
+// seen when a child wrote into the parent's log), or after kMaxHold of
+// merge time or kMaxHeld records.
 namespace {
 constexpr uint64_t kMaxHoldNs = 2'000'000'000;
 constexpr size_t kMaxHeld = 200'000;
@@ -204,7 +207,32 @@ void Pipeline::replay_overdue(uint64_t now) {
         since = h.since;
       }
     if (oldest == UINT32_MAX) return;
-    replay(oldest);
+      replay(oldest);
+  }
+}
+
+// A reaped child ran before the reap even if its fork record was lost.
+void Pipeline::replay_reaped(int32_t pid) {
+  for (bool again = true; again;) {
+    again = false;
+    for (auto& [proc, h] : waiting_)
+      if (procs_[proc].pid == pid) {
+        replay(proc);  // the pre-exec image first: its execve opens the next
+        again = true;
+        break;
+      }
+  }
+}
+
+void Pipeline::replay_orphans(uint32_t creator) {
+  for (bool again = true; again;) {
+    again = false;
+    for (auto& [proc, h] : waiting_)
+      if (parents_[proc] == creator) {
+        replay(proc);
+        again = true;
+        break;
+      }
   }
 }
 
@@ -224,6 +252,7 @@ void Pipeline::feed(const Event& e) {
 }
 
 void Pipeline::process(const Event& e) {
+  if (!waiting_.empty() && e.kind == AA_WAITPID && e.ret > 0) replay_reaped(int32_t(e.ret));
   bool fresh = false;
   uint32_t x = hb_.thread(e.proc, e.tid, &fresh);
   if (fresh) {
@@ -296,6 +325,7 @@ void Pipeline::process(const Event& e) {
     notes_.push_back({"warning", e.pid, "a written file was mapped shared and writable: writes through the mapping are invisible"});
   }
   if (!waiting_.empty() && (e.kind == AA_FORK || e.kind == AA_SPAWN || e.kind == AA_EXECVE)) replay_ready();
+  if (!waiting_.empty() && e.kind == AA_EXIT) replay_orphans(e.proc);
 }
 
 void Pipeline::finish() {

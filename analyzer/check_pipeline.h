@@ -36,6 +36,8 @@ class Pipeline {
   void hold(const Event& e);
   void replay_ready();
   void replay_overdue(uint64_t now);
+  void replay_reaped(int32_t pid);
+  void replay_orphans(uint32_t creator);
   void replay(uint32_t proc);
   struct HeldEvent {
     Event e;

@@ -26,11 +26,19 @@ namespace {
 
 // fork: the child's new log is opened by the pthread_atfork child handler
 // (runtime.cpp), which also covers forks that bypass this wrapper.
+// The calls other atfork handlers make inside fork are not recorded.  In the
+// child, a handler registered before ours (jemalloc, in rustc, re-inits
+// its arena mutexes) would still write into the parent's log, whose chunks
+// the child shares until our handler opens its own: seen as a record with a
+// bad size in the forking thread's chunk and a lost fork record.  In the
+// parent, the handlers' records would come before the fork's own.
 pid_t traced_fork(int is_vfork, pid_t (*real)()) {
   Call c;
   call_begin(c, AA_FORK);
   c.args(is_vfork);
+  if (c.ts) c.ts->in_shim++;
   pid_t pid = real();
+  if (c.ts) c.ts->in_shim--;  // in the child too: its thread state is the parent's copy
   if (pid != 0 && c.ts) call_end(c, pid);
   return pid;
 }
