@@ -21,7 +21,7 @@ constexpr uint64_t kIdleNs = 10'000'000'000ull;  // file state dropped after 10 
 // The defaults of rules/conflicts.toml, used when no table was loaded.
 const std::vector<ConflictRule>& builtin_conflicts() {
   static const std::vector<ConflictRule> table = {
-      {"stat", {AA_STAT, AA_FSTAT, AA_STATX}, "error", "{op} on {file} overtook {write} handed to tid {tid}"},
+      {"stat", {AA_STAT, AA_FSTAT, AA_STATX, AA_ACCESS}, "error", "{op} on {file} overtook {write} handed to tid {tid}"},
       {"read", {AA_READ, AA_PREAD, AA_READV, AA_PREADV, AA_COPY_FILE_RANGE, AA_SENDFILE}, "error",
        "{op} on {file} overtook {write} handed to tid {tid}"},
       {"fsync", {AA_FSYNC, AA_FDATASYNC, AA_SYNC_FILE_RANGE, AA_SYNCFS}, "error", "{op} on {file} overtook {write} handed to tid {tid}"},
@@ -102,6 +102,8 @@ void Checker::emit(RawFinding f, const Pending& w) {
 void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t x, uint32_t b_origin,
                    const ClockSnap& bsnap, const ConflictRule* rule, bool b_first, const SubmissionRef& bsub) {
   if (x == w.t) return;            // program order on the writing thread
+  // An existence check sees a create, a rename or an unlink, never data.
+  if (b.kind == AA_ACCESS && kind_class(aa_kind(w.w.kind)) == AA_CLASS_WRITE) return;
   if (bsnap.knows(w.ret)) return;  // the write's return happens-before B: ordered
   // The origin was told (acknowledgment) and B runs in a later job of the
   // same origin, started after that: ordered through the origin even when

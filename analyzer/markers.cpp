@@ -125,7 +125,7 @@ struct MarkerAnalysis::Impl {
   // The file an event touches (for marker purposes), "" when none.
   std::string path_of(const Event& e) {
     switch (e.kind) {
-      case AA_OPEN: case AA_STAT: case AA_STATX: case AA_TRUNCATE: case AA_UNLINK: case AA_RENAME:
+      case AA_OPEN: case AA_STAT: case AA_STATX: case AA_ACCESS: case AA_TRUNCATE: case AA_UNLINK: case AA_RENAME:
         if (!e.path.empty()) return resolve(e.proc, e, e.path, e.a[0]);
         return fd_path(e.proc, e.a[0]);  // fstatat(fd, "", AT_EMPTY_PATH)
       case AA_COPY_FILE_RANGE: return fd_path(e.proc, e.a[2]);

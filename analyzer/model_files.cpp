@@ -353,8 +353,8 @@ FileEffects FileModel::apply(const Event& e) {
       }
       break;
     }
-    case AA_STAT: case AA_STATX: {
-      if ((e.a[1] & kAtEmptyPath) && e.path.empty()) {
+    case AA_STAT: case AA_STATX: case AA_ACCESS: {
+      if (e.kind != AA_ACCESS && (e.a[1] & kAtEmptyPath) && e.path.empty()) {
         if (Ofd* o = file_fd(e.a[0])) { Touch t; t.file = o->file; fx.add(t); }
         break;
       }

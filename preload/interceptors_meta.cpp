@@ -1,5 +1,5 @@
 // Metadata and ordering calls: the stat family (modern, 64-bit and legacy
-// __xstat aliases, statx), fsync/fdatasync/sync_file_range/syncfs, and the
+// __xstat aliases, statx), access/faccessat/euidaccess, fsync/fdatasync/sync_file_range/syncfs, and the
 // namespace calls (rename, link, symlink, unlink, mkdir).
 #include <errno.h>
 #include <fcntl.h>
@@ -102,6 +102,29 @@ AA_INTERCEPTOR(int, __fxstat, (int ver, int fd, struct stat* st)) {
 }
 AA_INTERCEPTOR(int, __fxstat64, (int ver, int fd, struct stat64* st)) {
   return traced_fd_stat(fd, st, [&] { return REAL(__fxstat64)(ver, fd, st); });
+}
+
+// Existence and permission checks (Node's fs.existsSync, shell `test -e`):
+// to the analysis a stat without a result, ENOENT when the file is not there.
+template <class F>
+int traced_access(int dirfd, const char* path, int mode, int flags, F&& fn) {
+  Call c;
+  call_begin(c, AA_ACCESS, -1, dirfd, path);
+  c.args(dirfd, mode, flags);
+  c.r.path = path;
+  return traced(c, fn);
+}
+AA_INTERCEPTOR(int, access, (const char* path, int mode)) {
+  return traced_access(AT_FDCWD, path, mode, 0, [&] { return REAL(access)(path, mode); });
+}
+AA_INTERCEPTOR(int, faccessat, (int dirfd, const char* path, int mode, int flags)) {
+  return traced_access(dirfd, path, mode, flags, [&] { return REAL(faccessat)(dirfd, path, mode, flags); });
+}
+AA_INTERCEPTOR(int, euidaccess, (const char* path, int mode)) {
+  return traced_access(AT_FDCWD, path, mode, AT_EACCESS, [&] { return REAL(euidaccess)(path, mode); });
+}
+AA_INTERCEPTOR(int, eaccess, (const char* path, int mode)) {
+  return traced_access(AT_FDCWD, path, mode, AT_EACCESS, [&] { return REAL(eaccess)(path, mode); });
 }
 
 AA_INTERCEPTOR(int, statx, (int dirfd, const char* path, int flags, unsigned mask, struct statx* sx)) {

@@ -33,7 +33,7 @@ def subjects(build, src, iters):
     out.append(("glib gio_write +in-cb", "twin", [], {}, [gio, "--twin", *n]))
     out.append(("c++ std_async", "positive", [], {}, [std_async, *n]))
     out.append(("c++ std_async +get", "twin", [], {}, [std_async, "--twin", *n]))
-    for scen in ("filehandle", "append", "stream"):
+    for scen in ("filehandle", "append", "stream", "exists"):
         out.append((f"node {scen}", "positive", ["node"], NODE_ENV, ["node", node_js, scen, *n]))
         out.append((f"node {scen} +await", "twin", ["node"], NODE_ENV, ["node", node_js, scen, "--twin", *n]))
     for scen in ("executor", "to_thread"):

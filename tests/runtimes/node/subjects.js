@@ -4,9 +4,11 @@
 // Prints `stale K/N`.  Run with UV_USE_IO_URING=0 so fs work stays on the
 // threadpool where the shim can see it.
 //
-// usage: node subjects.js filehandle|append|stream [--twin] [--iters N] [--dir D]
+// usage: node subjects.js filehandle|append|stream|exists [--twin] [--iters N] [--dir D]
 //   filehandle: fs.promises.open, fh.write(buf) not awaited, fs.statSync(path)
 //   append:     fs.appendFile(path, data, cb), fs.readFileSync(path) before cb
+//   exists:     fs.promises.writeFile(path) not awaited, fs.existsSync(path)
+//               (an access(2) check: ENOENT before the pool's open created it)
 //   stream:     createWriteStream, write, end, fs.statSync (the stream defers
 //               even the submission to a later tick: only awaitaudit's Node.js
 //               adapter can see it, see DESIGN.md section 4)
@@ -25,8 +27,8 @@ function parseArgs(argv) {
     else if (argv[i] === '--dir') opts.dir = argv[++i];
     else throw new Error(`unknown option ${argv[i]}`);
   }
-  if (!['filehandle', 'append', 'stream'].includes(opts.scenario) || !(opts.iters > 0)) {
-    throw new Error('usage: subjects.js filehandle|append|stream [--twin] [--iters N] [--dir D]');
+  if (!['filehandle', 'append', 'stream', 'exists'].includes(opts.scenario) || !(opts.iters > 0)) {
+    throw new Error('usage: subjects.js filehandle|append|stream|exists [--twin] [--iters N] [--dir D]');
   }
   return opts;
 }
@@ -65,6 +67,14 @@ function appendOnce(file, twin) {
   });
 }
 
+async function existsOnce(file, twin) {
+  const pending = fs.promises.writeFile(file, PAYLOAD); // AA-WRITE exists
+  if (twin) await pending;
+  const stale = !fs.existsSync(file); // AA-OBSERVE exists
+  await pending;
+  return stale;
+}
+
 function streamOnce(file, twin) {
   return new Promise((resolve, reject) => {
     const ws = fs.createWriteStream(file);
@@ -89,6 +99,7 @@ async function main() {
     let wasStale;
     if (opts.scenario === 'filehandle') wasStale = await fileHandleOnce(file, opts.twin);
     else if (opts.scenario === 'append') wasStale = await appendOnce(file, opts.twin);
+    else if (opts.scenario === 'exists') wasStale = await existsOnce(file, opts.twin);
     else wasStale = await streamOnce(file, opts.twin);
     if (wasStale) stale++;
   }
