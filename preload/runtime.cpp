@@ -119,6 +119,17 @@ bool stat_fd(int fd, aa_stat& out) {
   return true;
 }
 
+// Out of line so call_end's common path saves no registers.
+static __attribute__((noinline)) void attach_stack(Call& c, ThreadState& ts) {
+  // libunwind may touch errno; log_emit makes only raw system calls, which
+  // leave it alone, so only this branch needs to save it.
+  int e = errno;
+  int want = (int)g_cfg.stack_depth;
+  if (c.depth < 0) c.depth = stack_capture(ts, c.ips, want);
+  c.r.stack_id = stack_intern(ts, c.ips, c.depth < want ? c.depth : want);
+  errno = e;
+}
+
 void call_end(Call& c, int64_t ret) {
   c.r.t_exit = now_ns();
   // The TSC map and a clock_gettime fallback may disagree by the map's error.
@@ -126,15 +137,7 @@ void call_end(Call& c, int64_t ret) {
   c.r.ret = ret;
   if (AA_UNLIKELY(ret == -1) && !c.r.err) c.r.err = errno;
   ThreadState& ts = *c.ts;
-  if (AA_UNLIKELY(g_cfg.stack_depth) && !ts.in_unwind) {
-    // libunwind may touch errno; log_emit makes only raw system calls, which
-    // leave it alone, so only this branch needs to save it.
-    int e = errno;
-    int want = (int)g_cfg.stack_depth;
-    if (c.depth < 0) c.depth = stack_capture(ts, c.ips, want);
-    c.r.stack_id = stack_intern(ts, c.ips, c.depth < want ? c.depth : want);
-    errno = e;
-  }
+  if (AA_UNLIKELY(g_cfg.stack_depth) && !ts.in_unwind) attach_stack(c, ts);
   log_emit(ts, c.r);
 }
 
