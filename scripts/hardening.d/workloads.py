@@ -40,6 +40,11 @@ class Workload:
         """Extra text that must be equal (e.g. a digest of files produced)."""
         return ""
 
+    def rerun_command(self, work):
+        """The command for `awaitaudit ci`, which runs it several times in one
+        directory: each run must redo the same work (default: the command)."""
+        return self.command(work)
+
 
 def _tree_digest(root, skip=()):
     import hashlib
@@ -186,6 +191,11 @@ class Cargo(Workload):
 
     def check(self, work):
         return _tree_digest(os.path.join(work, "run"))
+
+    def rerun_command(self, work):
+        # Without this the second run's `cargo build` is a no-op: no rustc to confirm.
+        cmd = self.command(work)
+        return cmd[:2] + [f"rm -rf {work}/target && " + cmd[2]]
 
 
 def all_workloads():
