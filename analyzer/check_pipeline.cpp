@@ -31,7 +31,7 @@ std::vector<uint32_t> process_parents(const std::vector<ProcessInfo>& procs) {
 
 Pipeline::Pipeline(const std::vector<ProcessInfo>& procs, const RuleSet& rules, bool latent)
     : procs_(procs), files_(procs), checker_(hb_, files_, rules, latent),
-      begun_(procs.size()), io_uring_noted_(procs.size()), mmap_noted_(procs.size()) {
+      begun_(procs.size()), io_uring_noted_(procs.size()), aio_noted_(procs.size()), mmap_noted_(procs.size()) {
   parents_ = process_parents(procs);
   bounds_.set_process_parents(parents_);
 }
@@ -319,6 +319,12 @@ void Pipeline::process(const Event& e) {
   if (e.kind == AA_IO_URING_SETUP && !io_uring_noted_[e.proc]) {
     io_uring_noted_[e.proc] = true;
     notes_.push_back({"warning", e.pid, "io_uring_setup called: I/O submitted through io_uring is invisible to the shim"});
+  }
+  if (e.kind == AA_AIO && !aio_noted_[e.proc]) {
+    aio_noted_[e.proc] = true;
+    notes_.push_back({"warning", e.pid,
+                      "POSIX AIO used (aio_read/aio_write/lio_listio): glibc performs it on internal threads through "
+                      "internal calls, invisible to the shim, so that I/O was not analysed"});
   }
   if (fx.mmap_of_written && !mmap_noted_[e.proc]) {
     mmap_noted_[e.proc] = true;

@@ -66,7 +66,7 @@ class Pipeline {
   Boundaries bounds_;
   Checker checker_;
   std::vector<Note> notes_;
-  std::vector<bool> begun_, io_uring_noted_, mmap_noted_;
+  std::vector<bool> begun_, io_uring_noted_, aio_noted_, mmap_noted_;
   std::unordered_map<int32_t, int32_t> shell_children_;  // pid -> ppid, started by system()/popen()
   bool acquired_ = false;
 };

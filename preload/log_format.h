@@ -104,7 +104,8 @@
   /* appended (numbers above stay): libc's own spawns, invisible otherwise */           \
   X(SHELL, "shell", PROC, "how")                        /* path = command; how: 0 system, 1 popen; ret = status or stream */ \
   X(SHELL_WAIT, "shell_wait", PROC, "how,stream")       /* system() returned (how 0), pclose (how 1) */ \
-  X(ACCESS, "access", STAT, "dirfd,mode,flags")         /* path; an existence check, no stat */
+  X(ACCESS, "access", STAT, "dirfd,mode,flags")         /* path; an existence check, no stat */ \
+  X(AIO, "aio", PROC, "fd,count,offset,op")             /* POSIX AIO request: invisible I/O warning */
 
 enum aa_kind {
   AA_KIND_NONE = 0,

@@ -25,7 +25,10 @@ stdout_at_exit     a child's report leaves in exit()'s stdio flush; the parent
                    (extra argument: the prints_at_exit binary)
 other_waits        a thread joined by pthread_timedjoin_np / pthread_tryjoin_np,
                    a child reaped by waitid, each before main stats its file
-                   -> no finding (extra argument: the other_waits binary)"""
+                   -> no finding (extra argument: the other_waits binary)
+posix_aio          aio_write + aio_suspend: the I/O is invisible, so the
+                   report must carry a warning note saying so
+                   (extra argument: the posix_aio binary)"""
 import json
 import os
 import subprocess
@@ -117,6 +120,13 @@ with tempfile.TemporaryDirectory() as tmp:
             sys.exit(f"FAIL: program output {out!r}")
         if rep["findings"]:
             sys.exit("FAIL: false findings:\n  " + "\n  ".join(describe(rep["findings"])))
+    elif SCENARIO == "posix_aio":
+        out, rep = run_binary(tmp, EXTRA[0], os.path.join(tmp, "aio.txt"))
+        if "size 7" not in out:
+            sys.exit(f"FAIL: program output {out!r}")
+        aio = [n for n in rep["notes"] if "POSIX AIO" in n["message"] and n["level"] == "warning"]
+        if not aio:
+            sys.exit(f"FAIL: no POSIX AIO warning note; notes: {rep['notes']!r}")
     else:
         sys.exit(f"unknown scenario {SCENARIO}")
 print("ok", SCENARIO)
