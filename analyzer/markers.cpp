@@ -443,8 +443,14 @@ bool MarkerAnalysis::any() const { return impl_->seen > 0; }
 
 std::vector<RawFinding> MarkerAnalysis::refine(std::vector<RawFinding> in) {
   std::vector<RawFinding> out;
+  // A finding's alternatives (RawFinding::group) go together: once the
+  // markers judged the write one of them shows, they judged the call site.
+  std::unordered_set<uint32_t> judged_groups;
+  for (auto& f : in)
+    if (f.group != UINT32_MAX && impl_->effect_keys.count(key_of(f.write))) judged_groups.insert(f.group);
   for (auto& f : in) {
     if (impl_->effect_keys.count(key_of(f.write))) continue;  // the markers judged this write
+    if (f.group != UINT32_MAX && judged_groups.count(f.group)) continue;
     if (auto it = impl_->user_frames.find(key_of(f.write)); it != impl_->user_frames.end())
       f.write_user.push_back(it->second);
     if (f.overtaker)

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "findings_representative.h"
+#include "markers.h"
 #include "test_checks_synth.h"
 
 using namespace aa;
@@ -168,4 +169,35 @@ TEST_CASE("twin: the same loop waiting for the pool's completion -> no finding, 
   CHECK(count(raw, "premature-completion") == 0);
   CHECK(count(raw, "file-race") == 0);
   CHECK(choose_representatives(std::move(raw), no_api).empty());
+}
+
+TEST_CASE("adapter markers: a finding's alternatives go together when the markers judged one of them") {
+  // The adapter marked a write request on /work/a.txt; the pool's write is
+  // its effect, so the markers judge it.  Another alternative of the same
+  // finding (whose shown write, on b.txt, no marker names) goes with it; a
+  // finding of another group stays.
+  Script s;
+  auto& o = s.ev(kMain, AA_OPEN, {-100, O_WRONLY | O_CREAT | O_TRUNC, 0644}, 3);
+  s.path(o, "/work/a.txt");
+  auto& m = s.ev(kMain, AA_MARKER, {});
+  s.path(m, R"({"t":"request","op":"write","id":1,"path":"/work/a.txt"})");
+  auto& w = s.ev(kPool, AA_WRITE, {3, 10, -1, 0}, 10);
+  auto& ob = s.ev(kMain, AA_OPEN, {-100, O_WRONLY | O_CREAT | O_TRUNC, 0644}, 4);
+  s.path(ob, "/work/b.txt");  // no request names it: its writes are no effects
+  auto& other = s.ev(kPool, AA_WRITE, {4, 10, -1, 0}, 10);
+  auto& third = s.ev(kPool, AA_WRITE, {4, 10, -1, 0}, 10);
+  MarkerAnalysis marks(s.procs);
+  for (auto& e : s.events) marks.feed(e);
+  RawFinding judged, sibling, stranger;
+  judged.kind = sibling.kind = stranger.kind = "premature-completion";
+  judged.write = EvCopy::of(w);
+  sibling.write = EvCopy::of(other);
+  stranger.write = EvCopy::of(third);
+  judged.group = sibling.group = 4;
+  stranger.group = 5;
+  auto out = marks.refine({sibling, judged, stranger});
+  int group4 = 0, group5 = 0;
+  for (auto& f : out) (f.group == 4 ? group4 : f.group == 5 ? group5 : group4) += f.kind == "premature-completion";
+  CHECK(group4 == 0);
+  CHECK(group5 == 1);
 }
