@@ -17,6 +17,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HDR, CHUNK = 512, 1024
 F_STAT, F_PATH, F_PATH2, F_DATA, F_PENDING, F_TRUNC, F_COMPACT = 1, 2, 4, 8, 16, 32, 128
+F_TINY, F_A2_NEG = 0x100, 0x200
 
 
 def kinds():
@@ -78,8 +79,20 @@ def compact(kind, seq, t, args=(), ret=0, err=0, st=None, dur=500, stack=0):
     return struct.pack("<IHHIIQIiq4i", size, K[kind], flags, seq, stack, t, dur, err, ret, *a) + body
 
 
-def chunk(tid, records, size=CHUNK):
-    c = struct.pack("<IiQ", 0x4b4e4843, tid, 0) + b"".join(records)
+def tiny(kind, seq, t_delta, args=(), ret=0, st=None, dur=500, a2_neg=True):
+    """Version 3's 32-byte fixed part (AA_F_TINY): t_enter relative to the
+    chunk's base_ns, no tid, err or stack; a[2] is a flag (-1 or 0)."""
+    flags = F_TINY | (F_A2_NEG if a2_neg else 0)
+    body = b""
+    if st is not None:
+        flags |= F_STAT
+        body = struct.pack("<QQqIIqq", *st)
+    a = list(args) + [0] * (2 - len(args))
+    return struct.pack("<IHHIIIi2i", 32 + len(body), K[kind], flags, seq, t_delta, dur, ret, *a) + body
+
+
+def chunk(tid, records, size=CHUNK, base_ns=0):
+    c = struct.pack("<IiQ", 0x4b4e4843, tid, base_ns) + b"".join(records)
     assert len(c) <= size, len(c)
     return c.ljust(size, b"\0")
 
@@ -121,6 +134,16 @@ def seeds():
           record("FUTEX", 300, 5, 600, args=(0x7f10, 129, 1)),
           compact("CLOSE", 6, 700, args=(3,))]
     yield "compact_v2", header(1, version=2) + chunk(300, v2)
+    # Version 3: tiny records (writes, an fstat with its stat, a close) among
+    # compact and full ones, t_enter counted from the chunk's base_ns.
+    v3 = [record("OPEN", 400, 0, 100, args=(-100, 0o1101, 0o644), ret=3, st=st, path="/tmp/x/out.txt"),
+          tiny("WRITE", 1, 200, args=(3, 64), ret=64),
+          tiny("WRITE", 2, 300, args=(3, 64), ret=64),
+          tiny("FSTAT", 3, 400, args=(3,), st=st, a2_neg=False),
+          compact("CLOSE", 4, 1_000_500, args=(9,), ret=-1, err=9),
+          tiny("READ", 5, 4_000_000_000, args=(3, 4096), ret=0, dur=4_000_000_000),
+          tiny("CLOSE", 6, 4_100_000_000, args=(3,), a2_neg=False)]
+    yield "tiny_v3", header(1, version=3) + chunk(400, v3, base_ns=1_000_000)
 
 
 HEADER_FIELDS = "<8sIIIIQiiQQIIIIIIIIQQI"  # aa_file_header up to stack_depth
