@@ -37,7 +37,18 @@ void Boundaries::on_release(uint32_t t, const SyncKey& k, const ReleaseInfo& r) 
                     (e.kind == AA_FUTEX && (e.a[1] & 127) != 7 /* FUTEX_UNLOCK_PI: a lock */);
   if (!queue_like) return;
   if (pushes_.size() >= kPushes) pushes_.pop_front();
+  // Releases are fed in time order, so pushes are too, except for records
+  // replayed late (a fork child held until its parent's fork record).
+  if (!pushes_.empty() && e.t_enter < pushes_.back().s.event.t_enter) unsorted_until_ = next_seq_;
   pushes_.push_back(Push{k, spawn, false, next_seq_++, Submission{r.by, r.event}});
+}
+
+// The first push made at or after t: a binary search while the window is
+// in time order (it is but for late replays), else the front.
+std::deque<Boundaries::Push>::iterator Boundaries::first_push_from(uint64_t t) {
+  if (pushes_.empty() || (unsorted_until_ != kNone && pushes_.front().seq <= unsorted_until_)) return pushes_.begin();
+  return std::lower_bound(pushes_.begin(), pushes_.end(), t,
+                          [](const Push& p, uint64_t v) { return p.s.event.t_enter < v; });
 }
 
 Boundaries::Push* Boundaries::push_of(uint64_t seq) {
@@ -83,7 +94,8 @@ Boundaries::Push* Boundaries::oldest_untaken(uint32_t t, uint64_t after, uint64_
                                              const SyncKey* key, const std::vector<uint64_t>* skip) {
   uint64_t horizon = before > kPushHorizonNs ? before - kPushHorizonNs : 0;
   after = std::max(after, horizon);
-  for (auto& p : pushes_) {
+  for (auto it = first_push_from(after); it != pushes_.end(); ++it) {
+    Push& p = *it;
     const EvCopy& e = p.s.event;
     if (e.t_enter >= before) break;
     if (p.taken || e.t_enter < after) continue;
@@ -148,7 +160,8 @@ Boundaries::Push* Boundaries::woken_job(uint32_t t, uint64_t before, bool* sure)
   // Sure unless a new thread of the origin may have popped first: one not
   // yet shown, or a thread creation in the window still untaken.
   *sure = mine && !fresh_pending(origin, t);
-  for (auto& p : pushes_) {
+  for (auto it = first_push_from(after); it != pushes_.end(); ++it) {
+    const Push& p = *it;
     if (!*sure || p.s.event.t_enter >= before) break;
     if (p.spawn && !p.taken && p.s.by.t == origin && p.s.event.t_enter >= after) *sure = false;
   }

@@ -165,6 +165,8 @@ class Boundaries {
   std::vector<Thread> threads_;
   std::vector<uint32_t> proc_parent_;
   std::deque<Push> pushes_;  // oldest first, seq increasing
+  uint64_t unsorted_until_ = kNone;  // seq of the last push older than its predecessor
+  std::deque<Push>::iterator first_push_from(uint64_t t);
   uint64_t next_seq_ = 0;
   std::deque<Job> jobs_;
   std::vector<uint32_t> pending_;  // threads woken with a direct candidate, no file op yet
