@@ -45,7 +45,7 @@ void Boundaries::on_release(uint32_t t, const SyncKey& k, const ReleaseInfo& r) 
 
 // The first push made at or after t: a binary search while the window is
 // in time order (it is but for late replays), else the front.
-std::deque<Boundaries::Push>::iterator Boundaries::first_push_from(uint64_t t) {
+Boundaries::PushWindow::iterator Boundaries::first_push_from(uint64_t t) {
   if (pushes_.empty() || (unsorted_until_ != kNone && pushes_.front().seq <= unsorted_until_)) return pushes_.begin();
   return std::lower_bound(pushes_.begin(), pushes_.end(), t,
                           [](const Push& p, uint64_t v) { return p.s.event.t_enter < v; });
