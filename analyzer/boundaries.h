@@ -98,8 +98,10 @@ class Boundaries {
   void on_thread_start(uint32_t t, const ReleaseInfo* creator, uint64_t t_start = 0);
   // An exec'd image's first thread t goes on with the job its pre-exec
   // image's thread `pre` was running: `sh -c 'exec prog'` started by
-  // popen() writes for popen's caller.
+  // popen() writes for popen's caller.  Also a child forked by a shell
+  // that system()/popen() started.
   void continue_image(uint32_t t, uint32_t pre);
+  bool has_job(uint32_t t) const { return t < threads_.size() && threads_[t].current != nullptr; }
   // A file operation on t: starts a job when the thread took one, returns
   // the job's submission (null: the thread works for itself as far as we can see).
   SubmissionRef on_file_op(uint32_t t, uint64_t t_enter, uint64_t t_exit);

@@ -274,7 +274,12 @@ void Pipeline::process(const Event& e) {
       from = hb_.acquire(x, {kSyncShell, 0, uint64_t(ppid)});
       shell_children_[e.pid] = ppid;
     }
-    if (from) bounds_.on_thread_start(x, from);
+    // A shell that system()/popen() started works for their caller: what
+    // it forks (`a; b`, a pipeline) runs the caller's command, so the child
+    // goes on with the shell's job rather than starting one of the shell's.
+    if (from && shell_children_.count(from->event.pid) && bounds_.has_job(from->by.t))
+      bounds_.continue_image(x, from->by.t);
+    else if (from) bounds_.on_thread_start(x, from);
     else if (image) bounds_.continue_image(x, image->by.t);
     hb_.forget({kSyncFork, 0, uint64_t(e.pid)});
     hb_.forget({kSyncExec, 0, uint64_t(e.pid)});

@@ -20,6 +20,8 @@ spawn_early        the parent stats the file its spawned child writes late,
                    before waitpid -> manifested premature-completion
 shell_wait         the same twin through system()
 shell_early        the same positive through popen(), stat before pclose()
+shellfork_wait     shell_wait with a command the shell forks (`true; child`)
+shellfork_early    shell_early likewise
 stdout_at_exit     a child's report leaves in exit()'s stdio flush; the parent
                    reads it, then stats the child's file -> no finding
                    (extra argument: the prints_at_exit binary)
@@ -92,7 +94,7 @@ with tempfile.TemporaryDirectory() as tmp:
                  and f["write"]["pid"] != f["overtaker"]["pid"]]
             if not m:
                 sys.exit("FAIL: no manifested cross-process finding; got:\n  " + "\n  ".join(describe(rep["findings"])))
-    elif SCENARIO.startswith(("spawn_", "shell_")):
+    elif SCENARIO.startswith(("spawn_", "shell_", "shellfork_")):
         via, when = SCENARIO.split("_")
         out, rep = run(tmp, "spawned_child.py", when, via, tmp)
         if when == "wait":

@@ -2,7 +2,8 @@
 std::process::Command, GLib, shells and C programs start programs:
 `spawn` is posix_spawn (os.posix_spawn calls libc's); `shell` is system()
 for the twin and popen()/pclose() for the positive (glibc runs both through
-its own hidden spawn and waitpid).
+its own hidden spawn and waitpid); `shellfork` the same with a command the
+shell forks (`true; child`) instead of exec'ing.
 
 `wait`: the parent writes in.txt, starts a child that copies it to out.txt,
 waits for it and reads out.txt: everything is ordered by the start and the
@@ -40,7 +41,8 @@ if mode == "wait":
     if via == "spawn":
         os.waitpid(os.posix_spawn(sys.executable, child, os.environ), 0)
     else:
-        assert os.system(shlex.join(child)) == 0
+        prefix = "true; " if via == "shellfork" else ""
+        assert os.system(prefix + shlex.join(child)) == 0
     with open(out, "rb") as f:
         print("size", len(f.read()))
 else:
@@ -50,8 +52,10 @@ else:
         size = os.stat(out).st_size
         os.waitpid(pid, 0)
     else:
-        # exec: the shell becomes the child (the job goes on through exec)
-        stream = libc.popen(("exec " + shlex.join(child)).encode(), b"r")
+        # exec: the shell becomes the child (the job goes on through exec);
+        # shellfork: `true; child` makes the shell fork it instead
+        prefix = "true; " if via == "shellfork" else "exec "
+        stream = libc.popen((prefix + shlex.join(child)).encode(), b"r")
         assert stream
         size = os.stat(out).st_size
         assert libc.pclose(stream) == 0
