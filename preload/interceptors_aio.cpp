@@ -19,23 +19,21 @@ int traced_aio(int fd, int64_t count, int64_t offset, int op, F&& fn) {
   c.args(fd, count, offset, op);
   return traced(c, fn);
 }
+// One request block (struct aiocb or aiocb64).
+template <class CB, class F>
+int traced_aio_cb(CB* cb, int op, F&& fn) {
+  return traced_aio(cb ? cb->aio_fildes : -1, cb ? (int64_t)cb->aio_nbytes : 0, cb ? (int64_t)cb->aio_offset : 0, op,
+                    fn);
+}
 }  // namespace
 
-AA_INTERCEPTOR(int, aio_read, (struct aiocb* cb)) {
-  return traced_aio(cb ? cb->aio_fildes : -1, cb ? (int64_t)cb->aio_nbytes : 0, cb ? (int64_t)cb->aio_offset : 0, 0,
-                    [&] { return REAL(aio_read)(cb); });
-}
+AA_INTERCEPTOR(int, aio_read, (struct aiocb* cb)) { return traced_aio_cb(cb, 0, [&] { return REAL(aio_read)(cb); }); }
 AA_INTERCEPTOR(int, aio_read64, (struct aiocb64* cb)) {
-  return traced_aio(cb ? cb->aio_fildes : -1, cb ? (int64_t)cb->aio_nbytes : 0, cb ? (int64_t)cb->aio_offset : 0, 0,
-                    [&] { return REAL(aio_read64)(cb); });
+  return traced_aio_cb(cb, 0, [&] { return REAL(aio_read64)(cb); });
 }
-AA_INTERCEPTOR(int, aio_write, (struct aiocb* cb)) {
-  return traced_aio(cb ? cb->aio_fildes : -1, cb ? (int64_t)cb->aio_nbytes : 0, cb ? (int64_t)cb->aio_offset : 0, 1,
-                    [&] { return REAL(aio_write)(cb); });
-}
+AA_INTERCEPTOR(int, aio_write, (struct aiocb* cb)) { return traced_aio_cb(cb, 1, [&] { return REAL(aio_write)(cb); }); }
 AA_INTERCEPTOR(int, aio_write64, (struct aiocb64* cb)) {
-  return traced_aio(cb ? cb->aio_fildes : -1, cb ? (int64_t)cb->aio_nbytes : 0, cb ? (int64_t)cb->aio_offset : 0, 1,
-                    [&] { return REAL(aio_write64)(cb); });
+  return traced_aio_cb(cb, 1, [&] { return REAL(aio_write64)(cb); });
 }
 AA_INTERCEPTOR(int, aio_fsync, (int op, struct aiocb* cb)) {
   return traced_aio(cb ? cb->aio_fildes : -1, 0, 0, 2, [&] { return REAL(aio_fsync)(op, cb); });

@@ -61,6 +61,11 @@ def describe(findings):
     return [f"{f['severity']} {f['kind']}/{f.get('confidence')}: {f['message']} ({f['evidence']})" for f in findings]
 
 
+def no_findings(rep):
+    if rep["findings"]:
+        sys.exit("FAIL: false findings:\n  " + "\n  ".join(describe(rep["findings"])))
+
+
 def no_errors(rep, also_kind=None):
     bad = [f for f in rep["findings"] if f["severity"] == "error" or f["kind"] == also_kind]
     if bad or rep["summary"]["errors"]:
@@ -100,8 +105,7 @@ with tempfile.TemporaryDirectory() as tmp:
         if when == "wait":
             if "size 7" not in out:
                 sys.exit(f"FAIL: program output {out!r}")
-            if rep["findings"]:
-                sys.exit("FAIL: false findings:\n  " + "\n  ".join(describe(rep["findings"])))
+            no_findings(rep)
         else:
             if "size 0" not in out:
                 sys.exit(f"FAIL: the child was not slow enough to test anything: {out!r}")
@@ -114,14 +118,12 @@ with tempfile.TemporaryDirectory() as tmp:
         out, rep = run(tmp, "child_prints.py", EXTRA[0], os.path.join(tmp, "out.txt"))
         if "report done" not in out or "size 7" not in out:
             sys.exit(f"FAIL: program output {out!r}")
-        if rep["findings"]:
-            sys.exit("FAIL: false findings:\n  " + "\n  ".join(describe(rep["findings"])))
+        no_findings(rep)
     elif SCENARIO == "other_waits":
         out, rep = run_binary(tmp, EXTRA[0], tmp)
         if "sizes 7 7 7" not in out:
             sys.exit(f"FAIL: program output {out!r}")
-        if rep["findings"]:
-            sys.exit("FAIL: false findings:\n  " + "\n  ".join(describe(rep["findings"])))
+        no_findings(rep)
     elif SCENARIO == "posix_aio":
         out, rep = run_binary(tmp, EXTRA[0], os.path.join(tmp, "aio.txt"))
         if "size 7" not in out:
