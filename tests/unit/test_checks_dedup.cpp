@@ -13,19 +13,12 @@ using namespace aa::synth;
 
 namespace {
 constexpr int kMain = 1, kPool = 2;
-constexpr int64_t kWakePriv = 129, kWaitPriv = 128;
 
 // Iteration i: main opens report-i.txt, hands the write to the pool, and
 // stats the path while the write is still running (manifested).
 void iteration(Script& s, int i, bool close_too) {
   int fd = 10 + i;
-  auto& o = s.ev(kMain, AA_OPEN, {-100, O_WRONLY | O_CREAT | O_TRUNC, 0644}, fd);
-  s.path(o, fmt::format("/work/report-{}.txt", i));
-  o.st = Script::st(100 + i, 0, 5'000 + i);
-  int64_t q = 0x1000 + i * 0x10;
-  auto& w = s.ev(kMain, AA_FUTEX, {q, kWakePriv, 1}, 1);
-  auto& r = s.ev(kPool, AA_FUTEX, {q, kWaitPriv, 0}, 0, 500, 200);
-  r.t_enter = w.t_enter - 50'000;
+  open_and_hand_off(s, kMain, kPool, i, fmt::format("/work/report-{}.txt", i));
   auto& st = s.ev(kMain, AA_STATX, {-100, 0, 0xfff}, 0, 1000);
   s.path(st, fmt::format("/work/report-{}.txt", i));
   st.st = Script::st(100 + i, 0, 5'000 + i);

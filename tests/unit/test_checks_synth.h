@@ -111,6 +111,21 @@ inline void open_and_start_two(Script& s, int main, const char* path, int first,
   s.ev(second, AA_THREAD_START, {2, main, 0xb});
 }
 
+// Iteration i of a one-file-per-job pool: `main` opens `path` itself as fd
+// 10 + i, then hands the write to `pool` with a FUTEX_WAKE (its stack
+// `wake_stack`) on queue 0x1000 + i * 0x10, where `pool` has waited since
+// 50 µs before.
+inline void open_and_hand_off(Script& s, int main, int pool, int i, const std::string& path, uint32_t wake_stack = 0) {
+  auto& o = s.ev(main, AA_OPEN, {-100, O_WRONLY | O_CREAT | O_TRUNC, 0644}, 10 + i);
+  s.path(o, path);
+  o.st = Script::st(100 + i, 0, 5'000 + i);
+  int64_t q = 0x1000 + i * 0x10;
+  auto& w = s.ev(main, AA_FUTEX, {q, 129 /* FUTEX_WAKE_PRIVATE */, 1}, 1);
+  w.stack_id = wake_stack;
+  auto& r = s.ev(pool, AA_FUTEX, {q, 128 /* FUTEX_WAIT_PRIVATE */, 0}, 0, 500, 200);
+  r.t_enter = w.t_enter - 50'000;
+}
+
 inline int count(const std::vector<RawFinding>& f, const std::string& kind, const std::string& conf = "") {
   int n = 0;
   for (auto& x : f)

@@ -26,14 +26,7 @@ constexpr uint32_t kPoolWrite = 21, kStatSite = 22, kCreateSite = 11, kWriteSite
 // running; the twin first waits for the pool's completion wake.
 void iteration(Script& s, int i, uint32_t site, bool twin) {
   int fd = 10 + i;
-  auto& o = s.ev(kMain, AA_OPEN, {-100, O_WRONLY | O_CREAT | O_TRUNC, 0644}, fd);
-  s.path(o, fmt::format("/work/out-{}.txt", i));
-  o.st = Script::st(100 + i, 0, 5'000 + i);
-  int64_t q = 0x1000 + i * 0x10;
-  auto& w = s.ev(kMain, AA_FUTEX, {q, kWakePriv, 1}, 1);
-  w.stack_id = site;
-  auto& r = s.ev(kPool, AA_FUTEX, {q, kWaitPriv, 0}, 0, 500, 200);
-  r.t_enter = w.t_enter - 50'000;
+  open_and_hand_off(s, kMain, kPool, i, fmt::format("/work/out-{}.txt", i), site);
   if (twin) {
     auto& wr = s.ev(kPool, AA_WRITE, {fd, 10, -1, 0}, 10, 2000);
     wr.stack_id = kPoolWrite;
