@@ -66,6 +66,15 @@ def no_findings(rep):
         sys.exit("FAIL: false findings:\n  " + "\n  ".join(describe(rep["findings"])))
 
 
+def cross_process_stat_error(rep):
+    """A manifested premature-completion error: a stat in one process overtook a write in another."""
+    m = [f for f in rep["findings"] if f["kind"] == "premature-completion" and
+         f["confidence"] == "manifested" and f["severity"] == "error" and f["overtaker"]["op"] == "stat"
+         and f["write"]["pid"] != f["overtaker"]["pid"]]
+    if not m:
+        sys.exit("FAIL: no manifested cross-process finding; got:\n  " + "\n  ".join(describe(rep["findings"])))
+
+
 def no_errors(rep, also_kind=None):
     bad = [f for f in rep["findings"] if f["severity"] == "error" or f["kind"] == also_kind]
     if bad or rep["summary"]["errors"]:
@@ -94,11 +103,7 @@ with tempfile.TemporaryDirectory() as tmp:
         else:
             if "size 0" not in out:
                 sys.exit(f"FAIL: the worker was not slow enough to test anything: {out!r}")
-            m = [f for f in rep["findings"] if f["kind"] == "premature-completion" and
-                 f["confidence"] == "manifested" and f["severity"] == "error" and f["overtaker"]["op"] == "stat"
-                 and f["write"]["pid"] != f["overtaker"]["pid"]]
-            if not m:
-                sys.exit("FAIL: no manifested cross-process finding; got:\n  " + "\n  ".join(describe(rep["findings"])))
+            cross_process_stat_error(rep)
     elif SCENARIO.startswith(("spawn_", "shell_", "shellfork_")):
         via, when = SCENARIO.split("_")
         out, rep = run(tmp, "spawned_child.py", when, via, tmp)
@@ -109,11 +114,7 @@ with tempfile.TemporaryDirectory() as tmp:
         else:
             if "size 0" not in out:
                 sys.exit(f"FAIL: the child was not slow enough to test anything: {out!r}")
-            m = [f for f in rep["findings"] if f["kind"] == "premature-completion" and
-                 f["confidence"] == "manifested" and f["severity"] == "error" and f["overtaker"]["op"] == "stat"
-                 and f["write"]["pid"] != f["overtaker"]["pid"]]
-            if not m:
-                sys.exit("FAIL: no manifested cross-process finding; got:\n  " + "\n  ".join(describe(rep["findings"])))
+            cross_process_stat_error(rep)
     elif SCENARIO == "stdout_at_exit":
         out, rep = run(tmp, "child_prints.py", EXTRA[0], os.path.join(tmp, "out.txt"))
         if "report done" not in out or "size 7" not in out:
