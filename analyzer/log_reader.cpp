@@ -252,9 +252,12 @@ void LogSet::Impl::index(uint32_t proc) {
         std::memcpy(&rsize, log.base + at, 4);
         std::memcpy(&rkind, log.base + at + 4, 2);
         std::memcpy(&rflags, log.base + at + 6, 2);
-        const bool tiny = (rflags & ~AA_F_A2_NEG) == AA_F_TINY;
-        const size_t fixed =
-            tiny ? sizeof(aa_record_tiny) : rflags == AA_F_COMPACT ? sizeof(aa_record_compact) : sizeof(aa_record);
+        const bool addr = rflags == AA_F_ADDR;
+        const bool tiny = (rflags & ~AA_F_A2_NEG) == AA_F_TINY || addr;  // seq and t_delta where tiny has them
+        const size_t fixed = addr ? sizeof(aa_record_addr)
+                             : tiny ? sizeof(aa_record_tiny)
+                             : rflags == AA_F_COMPACT ? sizeof(aa_record_compact)
+                                                      : sizeof(aa_record);
         if ((rflags == 0 || rflags == AA_F_COMPACT || tiny) && rsize >= fixed && rsize % 8 == 0 &&
             rsize <= end - at && rkind != 0 && rkind < AA_KIND_COUNT && rkind != AA_STACK && rkind != AA_MAPS) {
           uint32_t rseq;

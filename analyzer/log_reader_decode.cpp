@@ -11,10 +11,11 @@ namespace aa {
 namespace {
 // The fixed part's size, by the layout flags; 0 when they contradict each other.
 size_t fixed_size(uint16_t flags) {
-  switch (flags & (AA_F_COMPACT | AA_F_TINY)) {
+  switch (flags & (AA_F_COMPACT | AA_F_TINY | AA_F_ADDR)) {
     case 0: return sizeof(aa_record);
     case AA_F_COMPACT: return sizeof(aa_record_compact);
     case AA_F_TINY: return sizeof(aa_record_tiny);
+    case AA_F_ADDR: return sizeof(aa_record_addr);
     default: return 0;
   }
 }
@@ -36,9 +37,8 @@ RecordStatus decode_record(const uint8_t* p, size_t avail, const ChunkInfo& chun
 
   ev.kind = static_cast<aa_kind>(kind);
   ev.flags = flags;
-  if (flags & AA_F_TINY) {
-    aa_record_tiny r;
-    std::memcpy(&r, p, sizeof r);
+  // Tiny and address records: tid from the chunk, time from its base, no stack or error.
+  auto windowed = [&](const auto& r) {
     ev.tid = chunk.tid;
     ev.stack_id = 0;
     ev.t_enter = chunk.base_ns + r.t_delta;
@@ -46,9 +46,22 @@ RecordStatus decode_record(const uint8_t* p, size_t avail, const ChunkInfo& chun
     ev.ret = r.ret;
     ev.err = 0;
     ev.seq = r.seq;
+  };
+  if (flags & AA_F_TINY) {
+    aa_record_tiny r;
+    std::memcpy(&r, p, sizeof r);
+    windowed(r);
     ev.a[0] = r.a[0];
     ev.a[1] = r.a[1];
     ev.a[2] = (flags & AA_F_A2_NEG) ? -1 : 0;
+    ev.a[3] = ev.a[4] = ev.a[5] = 0;
+  } else if (flags & AA_F_ADDR) {
+    aa_record_addr r;
+    std::memcpy(&r, p, sizeof r);
+    windowed(r);
+    ev.a[0] = static_cast<int64_t>(r.a0);
+    ev.a[1] = r.a[0];
+    ev.a[2] = r.a[1];
     ev.a[3] = ev.a[4] = ev.a[5] = 0;
   } else if (flags & AA_F_COMPACT) {
     aa_record_compact r;

@@ -90,6 +90,49 @@ void call_end(Call& c, int64_t ret);
 // Writes the record before the call (exec): AA_F_PENDING, t_exit = t_enter.
 void call_emit_pending(Call& c);
 
+// The fast path, for the calls a busy program makes most (reads, writes,
+// fstat: AA_FD_CALL and the fd stat family).  Taken when nothing needs the
+// full Call: no stacks, no perturbation, not inside the shim's own work.
+// It skips the Call (a 700-byte frame to set up) and, when the values fit,
+// writes the 32-byte record directly; anything else (an error, a wide
+// argument, a new chunk due) goes through fast_call_rest and log_emit.
+// Measured with scripts/bench-shim: 1.8% of the no-shim time off the
+// write loop, which is about a fifth of what the shim costs it.
+__attribute__((always_inline)) static inline ThreadState* fast_begin() {
+  if (AA_UNLIKELY(!__atomic_load_n(&g_active, __ATOMIC_RELAXED))) return nullptr;
+  if (AA_UNLIKELY(g_perturb_mask | g_cfg.stack_depth)) return nullptr;
+  ThreadState& ts = thread_state();
+  if (AA_UNLIKELY(ts.in_shim)) return nullptr;
+  return &ts;
+}
+
+// The record when the tiny one could not take it; keeps errno.
+void fast_call_rest(ThreadState& ts, aa_kind kind, uint64_t t_enter, uint64_t t_exit, int64_t ret, const int64_t* a,
+                    const aa_stat* st);
+
+// Records `fn` (arguments v..., at most six) on the fast path.  `stat_of`
+// fills an aa_stat from a successful call's result (nullptr: none).
+template <class F, class S, class... T>
+__attribute__((always_inline)) static inline auto fast_traced(ThreadState& ts, aa_kind kind, F&& fn, S&& stat_of,
+                                                              T... v) -> decltype(fn()) {
+  int64_t a[6] = {Call::to_i64(v)...};
+  uint64_t t_enter = now_ns();
+  auto ret = fn();
+  uint64_t t_exit = now_ns();
+  aa_stat st;
+  const aa_stat* stp = stat_of(ret, st);
+  int64_t r = Call::to_i64(ret);
+  if (AA_LIKELY(r != -1 && fits_tiny(r, a, t_exit - t_enter)) &&
+      AA_LIKELY(log_emit_tiny(ts, kind, t_enter, t_exit, r, a[0], a[1], a[2], stp)))
+    return ret;
+  fast_call_rest(ts, kind, t_enter, t_exit, r, a, stp);
+  return ret;
+}
+struct NoStat {
+  template <class R>
+  const aa_stat* operator()(R, aa_stat&) const { return nullptr; }
+};
+
 // Most interceptors: record around `fn`, arguments already in c.r.a.
 template <class F>
 static inline auto traced(Call& c, F&& fn) -> decltype(fn()) {

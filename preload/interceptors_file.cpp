@@ -177,7 +177,9 @@ AA_INTERCEPTOR(int, fchdir, (int fd)) {
 
 // ---- data ------------------------------------------------------------------
 // One line per call: kind, the fd the delay check looks at, the record's args, the call.
-#define AA_FD_CALL(kind, fd, call, ...) \
+#define AA_FD_CALL(kind, fd, call, ...)                                                  \
+  if (ThreadState* fts = fast_begin())                                                   \
+    return fast_traced(*fts, kind, [&] { return call; }, NoStat{}, __VA_ARGS__);        \
   Call c;                               \
   call_begin(c, kind, fd);              \
   c.args(__VA_ARGS__);                  \

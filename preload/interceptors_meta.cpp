@@ -49,13 +49,23 @@ int traced_path_stat(int dirfd, const char* path, int flags, S* st, F&& fn) {
 
 template <class S, class F>
 int traced_fd_stat(int fd, S* st, F&& fn) {
-  Call c;
-  call_begin(c, AA_FSTAT, fd);
-  c.args(fd);
   // Without the shim our fds would not be open: a program that finds its
   // open fds by fstat()ing every number (CPython's test_subprocess
   // fd_status.py checks what a child inherited) must not see them.
-  int r = AA_UNLIKELY(own_fd_is(fd)) ? (errno = EBADF, -1) : fn();
+  auto call = [&] { return AA_UNLIKELY(own_fd_is(fd)) ? (errno = EBADF, -1) : fn(); };
+  static_assert(sizeof(S) == sizeof(struct stat));
+  if (ThreadState* ts = fast_begin()) {
+    auto stat_of = [st](int r, aa_stat& out) -> const aa_stat* {
+      if (r != 0 || !st) return nullptr;
+      stat_from_kstat(out, *(const struct stat*)st);
+      return &out;
+    };
+    return fast_traced(*ts, AA_FSTAT, call, stat_of, fd);
+  }
+  Call c;
+  call_begin(c, AA_FSTAT, fd);
+  c.args(fd);
+  int r = call();
   take_stat(c, r, st);
   if (c.ts) call_end(c, r);
   return r;

@@ -1,5 +1,5 @@
-// awaitaudit log format, version 3 (readers also take versions 1 and 2,
-// which have no tiny records, and 1 no compact ones).  Owned by preload/, read by analyzer/.
+// awaitaudit log format, version 4 (readers also take versions 1 to 3:
+// 3 has no address records, 2 no tiny ones either, and 1 no compact ones).  Owned by preload/, read by analyzer/.
 // Documented in preload/LOG_FORMAT.md; change both together and bump
 // AA_LOG_VERSION on any incompatible change.
 //
@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define AA_LOG_MAGIC "AWAITLOG"
-#define AA_LOG_VERSION 3u
+#define AA_LOG_VERSION 4u
 #define AA_LOG_VERSION_MIN 1u  /* oldest version readers still take */
 #define AA_HEADER_SIZE 65536u
 #define AA_DEFAULT_CHUNK_SIZE (2u << 20)  /* one huge page: see log_writer.cpp */
@@ -130,6 +130,7 @@ enum aa_class { AA_CLASS_FD, AA_CLASS_WRITE, AA_CLASS_READ, AA_CLASS_STAT, AA_CL
 #define AA_F_COMPACT 0x0080u // (version 2) the fixed part is an aa_record_compact
 #define AA_F_TINY   0x0100u  // (version 3) the fixed part is an aa_record_tiny
 #define AA_F_A2_NEG 0x0200u  // (version 3, tiny only) a[2] is -1 (else 0)
+#define AA_F_ADDR   0x0400u  // (version 4) the fixed part is an aa_record_addr
 
 // Header flags (aa_file_header.flags).
 #define AA_HDR_CLEAN  0x1u   // process ended through exit/_exit/destructor
@@ -213,6 +214,24 @@ typedef struct aa_record_tiny {
   int32_t a[2];               // a[0..1] sign-extended
 } aa_record_tiny;             // 32 bytes
 
+// (version 4) The fixed part for calls on an address: the tiny record's
+// conditions, but a[0] whole (a mutex, condition variable, semaphore or
+// futex word) and a[1], a[2] in 32 bits each.  The same first 16 bytes as
+// aa_record_tiny.  40 bytes instead of 96: a program's lock and semaphore
+// traffic is most of its log, and on this VM fresh log memory costs about
+// 1 ns a byte to hand out.
+typedef struct aa_record_addr {
+  uint32_t size;              // as aa_record
+  uint16_t kind;              // as aa_record; stored last
+  uint16_t flags;             // AA_F_ADDR | AA_F_*
+  uint32_t seq;               // as aa_record
+  uint32_t t_delta;           // t_enter - chunk base_ns
+  uint32_t t_dur;             // t_exit - t_enter
+  int32_t ret;                // sign-extended
+  uint64_t a0;                // a[0], all 64 bits
+  int32_t a[2];               // a[1..2] sign-extended; a[3..5] = 0
+} aa_record_addr;             // 40 bytes
+
 typedef struct aa_stat {
   uint64_t dev;               // makedev(major, minor)
   uint64_t ino;
@@ -227,6 +246,10 @@ typedef struct aa_stat {
 static_assert(sizeof(aa_record) == 96, "aa_record layout");
 static_assert(sizeof(aa_record_compact) == 56, "aa_record_compact layout");
 static_assert(sizeof(aa_record_tiny) == 32, "aa_record_tiny layout");
+static_assert(sizeof(aa_record_addr) == 40, "aa_record_addr layout");
+static_assert(__builtin_offsetof(aa_record_addr, t_delta) == __builtin_offsetof(aa_record_tiny, t_delta) &&
+                  __builtin_offsetof(aa_record_addr, seq) == __builtin_offsetof(aa_record_tiny, seq),
+              "readers take seq and t_delta from one place");
 static_assert(sizeof(aa_stat) == 48, "aa_stat layout");
 static_assert(sizeof(aa_chunk_header) == 16, "aa_chunk_header layout");
 static_assert(sizeof(aa_file_header) <= 4096, "aa_file_header fits its page");

@@ -201,50 +201,92 @@ __attribute__((always_inline)) inline void fill_fixed(aa_record* rec, const Thre
   memcpy(rec->a, r.a, sizeof rec->a);
 }
 
-// Tiny-record candidates: no stack, no error, ret, a[0], a[1] and the
-// duration in 32 bits, a[2] 0 or -1, a[3..5] zero.  (The chunk's time window
-// is checked once the chunk is known.)  Branch-free: x fits int32 exactly
-// when x + 2^31 has no bits above 31.
-__attribute__((always_inline)) inline bool fits_tiny(const RecordSpec& r) {
-  constexpr uint64_t kBias = 1ull << 31;
-  uint64_t wide = (uint64_t)r.stack_id | (uint64_t)(uint32_t)r.err | (uint64_t)(r.a[3] | r.a[4] | r.a[5]);
-  wide |= (((uint64_t)r.ret + kBias) | ((uint64_t)r.a[0] + kBias) | ((uint64_t)r.a[1] + kBias) |
-           (r.t_exit - r.t_enter)) >> 32;
-  wide |= ((uint64_t)r.a[2] + 1) >> 1;  // 0 exactly for a[2] in {-1, 0}
-  return wide == 0;
+// Tiny-record candidates: no stack, no error, and the values fit_tiny()
+// takes.  (The chunk's time window is checked once the chunk is known.)
+__attribute__((always_inline)) inline bool tiny_candidate(const RecordSpec& r) {
+  return !(r.stack_id | (uint32_t)r.err) && fits_tiny(r.ret, r.a, r.t_exit - r.t_enter);
 }
 
-// The commonest record (a write, read, fstat or close) in 32 bytes, on the
-// fast path only: the current chunk has room pre-faulted and the call
-// entered inside the chunk's time window.  Otherwise (a new chunk or the
-// next pre-fault step is due, or a signal handler moved the cursor) returns
-// false and the record goes the compact way, which handles all of those:
-// one record in a few thousand.  The chunk is the one the cursor names, and
-// the CAS fails if a handler switched chunks meanwhile, so the time delta
-// is always against the right base.
-__attribute__((always_inline)) inline bool emit_tiny(ThreadState& ts, const RecordSpec& r) {
-  const uint32_t size = r.st ? sizeof(aa_record_tiny) + sizeof(aa_stat) : sizeof(aa_record_tiny);
+// Room for a record whose t_enter is stored relative to the chunk's base_ns
+// (tiny and address records), on the fast path only: the current chunk has
+// room pre-faulted and the call entered inside the chunk's time window.
+// Otherwise (a new chunk or the next pre-fault step is due, or a signal
+// handler moved the cursor) returns nullptr and the record goes the compact
+// way, which handles all of those: one record in a few thousand.  The chunk
+// is the one the cursor names, and the CAS fails if a handler switched
+// chunks meanwhile, so the time delta is always against the right base.
+__attribute__((always_inline)) inline char* reserve_windowed(ThreadState& ts, uint32_t size, uint64_t t_enter,
+                                                             uint32_t* delta_out, uint32_t* seq_out) {
   unsigned __int128 cur = ts.cursor;
   uint64_t v = (uint64_t)cur, sq = (uint64_t)(cur >> 64);
   uint32_t idx1 = (uint32_t)(v >> 32), off = (uint32_t)v;
-  if (AA_UNLIKELY(!idx1 || off + size > ts.populated)) return false;
+  if (AA_UNLIKELY(!idx1 || off + size > ts.populated)) return nullptr;
   char* chunk = chunk_base(idx1 - 1);
-  uint64_t delta = r.t_enter - ((const aa_chunk_header*)chunk)->base_ns;
-  if (AA_UNLIKELY(delta >> 32)) return false;
+  uint64_t delta = t_enter - ((const aa_chunk_header*)chunk)->base_ns;
+  if (AA_UNLIKELY(delta >> 32)) return nullptr;
   unsigned __int128 next = ((unsigned __int128)(sq + 1) << 64) | (v + size);
-  if (AA_UNLIKELY(!cursor_cas(&ts.cursor, cur, next))) return false;
+  if (AA_UNLIKELY(!cursor_cas(&ts.cursor, cur, next))) return nullptr;
   char* p = chunk + off;
+  __atomic_store_n(&((aa_record*)p)->size, size, __ATOMIC_RELAXED);
+  *delta_out = (uint32_t)delta;
+  *seq_out = (uint32_t)sq;
+  return p;
+}
+
+// The commonest record (a write, read, fstat or close) in 32 bytes; false
+// when reserve_windowed has no room for it.  Scalars, not a RecordSpec: the
+// interceptors' fast path (interceptor.h) calls it with what it has in
+// registers.
+__attribute__((always_inline)) inline bool emit_tiny(ThreadState& ts, aa_kind kind, uint16_t rflags, uint64_t t_enter,
+                                                     uint64_t t_exit, int64_t ret, int64_t a0, int64_t a1, int64_t a2,
+                                                     const aa_stat* st) {
+  const uint32_t size = st ? sizeof(aa_record_tiny) + sizeof(aa_stat) : sizeof(aa_record_tiny);
+  uint32_t delta, seq;
+  char* p = reserve_windowed(ts, size, t_enter, &delta, &seq);
+  if (AA_UNLIKELY(!p)) return false;
   auto* rec = (aa_record_tiny*)p;
-  __atomic_store_n(&rec->size, size, __ATOMIC_RELAXED);
-  rec->seq = (uint32_t)sq;
-  rec->t_delta = (uint32_t)delta;
+  rec->seq = seq;
+  rec->t_delta = delta;
+  rec->t_dur = (uint32_t)(t_exit - t_enter);
+  rec->ret = (int32_t)ret;
+  rec->a[0] = (int32_t)a0;
+  rec->a[1] = (int32_t)a1;
+  // a[2] is 0 or all ones: its bit 9 is the flag.
+  uint16_t flags = (uint16_t)(rflags | AA_F_TINY | ((uint64_t)a2 & AA_F_A2_NEG));
+  if (st) { memcpy(p + sizeof(aa_record_tiny), st, sizeof(aa_stat)); flags |= AA_F_STAT; }
+  rec->flags = flags;
+  __atomic_store_n(&rec->kind, (uint16_t)kind, __ATOMIC_RELEASE);
+  return true;
+}
+
+// Address-record candidates (lock, condition, semaphore and futex calls):
+// a tiny candidate but for a[0], which may take all 64 bits, and a[2],
+// which may take 32.
+__attribute__((always_inline)) inline bool addr_candidate(const RecordSpec& r) {
+  constexpr uint64_t kBias = 1ull << 31;
+  uint64_t wide = (uint64_t)r.stack_id | (uint64_t)(uint32_t)r.err | (uint64_t)(r.a[3] | r.a[4] | r.a[5]);
+  wide |= (((uint64_t)r.ret + kBias) | ((uint64_t)r.a[1] + kBias) | ((uint64_t)r.a[2] + kBias) |
+           (r.t_exit - r.t_enter)) >> 32;
+  return wide == 0;
+}
+
+// An address record in 40 bytes instead of a full one in 96; false when
+// reserve_windowed has no room for it.
+__attribute__((noinline)) bool emit_addr(ThreadState& ts, const RecordSpec& r) {
+  const uint32_t size = r.st ? sizeof(aa_record_addr) + sizeof(aa_stat) : sizeof(aa_record_addr);
+  uint32_t delta, seq;
+  char* p = reserve_windowed(ts, size, r.t_enter, &delta, &seq);
+  if (AA_UNLIKELY(!p)) return false;
+  auto* rec = (aa_record_addr*)p;
+  rec->seq = seq;
+  rec->t_delta = delta;
   rec->t_dur = (uint32_t)(r.t_exit - r.t_enter);
   rec->ret = (int32_t)r.ret;
-  rec->a[0] = (int32_t)r.a[0];
-  rec->a[1] = (int32_t)r.a[1];
-  // a[2] is 0 or all ones: its bit 9 is the flag.
-  uint16_t flags = (uint16_t)(r.flags | AA_F_TINY | ((uint64_t)r.a[2] & AA_F_A2_NEG));
-  if (r.st) { memcpy(p + sizeof(aa_record_tiny), r.st, sizeof(aa_stat)); flags |= AA_F_STAT; }
+  rec->a0 = (uint64_t)r.a[0];
+  rec->a[0] = (int32_t)r.a[1];
+  rec->a[1] = (int32_t)r.a[2];
+  uint16_t flags = (uint16_t)(r.flags | AA_F_ADDR);
+  if (r.st) { memcpy(p + sizeof(aa_record_addr), r.st, sizeof(aa_stat)); flags |= AA_F_STAT; }
   rec->flags = flags;
   __atomic_store_n(&rec->kind, (uint16_t)r.kind, __ATOMIC_RELEASE);
   return true;
@@ -298,7 +340,10 @@ __attribute__((noinline)) void emit_full(ThreadState& ts, const RecordSpec& r) {
 // Kept apart from the general path, and the rarer layouts out of line, so
 // the tiny path needs few registers to save.
 __attribute__((noinline)) void emit_fixed(ThreadState& ts, const RecordSpec& r) {
-  if (AA_LIKELY(fits_tiny(r)) && AA_LIKELY(emit_tiny(ts, r))) return;
+  if (AA_LIKELY(tiny_candidate(r)) &&
+      AA_LIKELY(emit_tiny(ts, r.kind, r.flags, r.t_enter, r.t_exit, r.ret, r.a[0], r.a[1], r.a[2], r.st)))
+    return;
+  if (addr_candidate(r) && emit_addr(ts, r)) return;
   if (AA_LIKELY(fits_compact(r))) return emit_compact(ts, r);
   emit_full(ts, r);
 }
@@ -493,6 +538,11 @@ void log_emit(ThreadState& ts, const RecordSpec& r) {
   if (AA_UNLIKELY(!g_log.hdr)) return;
   if (AA_LIKELY(!r.path && !r.path2 && !r.data)) emit_fixed(ts, r);
   else emit_general(ts, r);
+}
+
+bool log_emit_tiny(ThreadState& ts, aa_kind kind, uint64_t t_enter, uint64_t t_exit, int64_t ret, int64_t a0,
+                   int64_t a1, int64_t a2, const aa_stat* st) {
+  return AA_LIKELY(g_log.hdr) && emit_tiny(ts, kind, 0, t_enter, t_exit, ret, a0, a1, a2, st);
 }
 
 void log_mark_clean() {

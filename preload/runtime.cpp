@@ -141,6 +141,20 @@ void call_end(Call& c, int64_t ret) {
   log_emit(ts, c.r);
 }
 
+void fast_call_rest(ThreadState& ts, aa_kind kind, uint64_t t_enter, uint64_t t_exit, int64_t ret, const int64_t* a,
+                    const aa_stat* st) {
+  RecordSpec r;
+  r.kind = kind;
+  r.t_enter = t_enter;
+  // The TSC map and a clock_gettime fallback may disagree by the map's error.
+  r.t_exit = t_exit < t_enter ? t_enter : t_exit;
+  r.ret = ret;
+  if (ret == -1) r.err = errno;
+  for (int i = 0; i < 6; ++i) r.a[i] = a[i];
+  r.st = st;
+  log_emit(ts, r);
+}
+
 void call_emit_pending(Call& c) {
   int e = errno;
   c.r.flags |= AA_F_PENDING;

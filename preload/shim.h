@@ -112,8 +112,24 @@ struct RecordSpec {
   const void* data = nullptr;
   size_t data_len = 0;
 };
+// Whether a call's values fit the 32-byte tiny record (log_format.h): ret,
+// a[0], a[1] and the duration in 32 bits, a[2] 0 or -1, a[3..5] zero.
+// Branch-free: x fits int32 exactly when x + 2^31 has no bits above 31.
+static inline bool fits_tiny(int64_t ret, const int64_t* a, uint64_t duration) {
+  constexpr uint64_t kBias = 1ull << 31;
+  uint64_t wide = (uint64_t)(a[3] | a[4] | a[5]);
+  wide |= (((uint64_t)ret + kBias) | ((uint64_t)a[0] + kBias) | ((uint64_t)a[1] + kBias) | duration) >> 32;
+  wide |= ((uint64_t)a[2] + 1) >> 1;  // 0 exactly for a[2] in {-1, 0}
+  return wide == 0;
+}
 bool log_open(uint64_t parent_log_id);  // creates the file and header; false = stay off
 void log_emit(ThreadState& ts, const RecordSpec& r);
+// The 32-byte record straight from the interceptors' fast path: false when
+// it cannot take it here (new chunk or pre-fault step due, time window
+// passed, a signal handler raced us); the caller then goes through log_emit.
+// The caller has checked the values fit (interceptor.h, fits_tiny).
+bool log_emit_tiny(ThreadState& ts, aa_kind kind, uint64_t t_enter, uint64_t t_exit, int64_t ret, int64_t a0,
+                   int64_t a1, int64_t a2, const aa_stat* st);
 void log_mark_clean();
 void log_mark_execed();
 void log_clear_execed();  // the exec failed

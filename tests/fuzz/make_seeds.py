@@ -17,7 +17,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HDR, CHUNK = 512, 1024
 F_STAT, F_PATH, F_PATH2, F_DATA, F_PENDING, F_TRUNC, F_COMPACT = 1, 2, 4, 8, 16, 32, 128
-F_TINY, F_A2_NEG = 0x100, 0x200
+F_TINY, F_A2_NEG, F_ADDR = 0x100, 0x200, 0x400
 
 
 def kinds():
@@ -91,6 +91,13 @@ def tiny(kind, seq, t_delta, args=(), ret=0, st=None, dur=500, a2_neg=True):
     return struct.pack("<IHHIIIi2i", 32 + len(body), K[kind], flags, seq, t_delta, dur, ret, *a) + body
 
 
+def addr(kind, seq, t_delta, args=(), ret=0, dur=500):
+    """Version 4's 40-byte fixed part (AA_F_ADDR): the tiny record's first
+    16 bytes, then ret, a[0] in 64 bits and a[1], a[2] in 32."""
+    a = list(args) + [0] * (3 - len(args))
+    return struct.pack("<IHHIIIiQ2i", 40, K[kind], F_ADDR, seq, t_delta, dur, ret, *a)
+
+
 def chunk(tid, records, size=CHUNK, base_ns=0):
     c = struct.pack("<IiQ", 0x4b4e4843, tid, base_ns) + b"".join(records)
     assert len(c) <= size, len(c)
@@ -144,6 +151,17 @@ def seeds():
           tiny("READ", 5, 4_000_000_000, args=(3, 4096), ret=0, dur=4_000_000_000),
           tiny("CLOSE", 6, 4_100_000_000, args=(3,), a2_neg=False)]
     yield "tiny_v3", header(1, version=3) + chunk(400, v3, base_ns=1_000_000)
+    # Version 4: address records (a lock handoff and a futex wake) among tiny
+    # and full ones, on two threads.
+    v4a = [addr("MUTEX_LOCK", 0, 100, args=(0x7ffd12345678, 0)),
+           tiny("WRITE", 1, 200, args=(3, 64), ret=64),
+           addr("MUTEX_UNLOCK", 2, 300, args=(0x7ffd12345678,)),
+           addr("FUTEX", 3, 400, args=(0x55d0c0001000, 129, 1), ret=1)]
+    v4b = [addr("FUTEX", 0, 350, args=(0x55d0c0001000, 128, 0)),
+           addr("MUTEX_LOCK", 1, 450, args=(0x7ffd12345678, 1)),
+           record("FSTAT", 501, 2, 1_000_500, args=(3,), st=st),
+           addr("MUTEX_UNLOCK", 3, 600, args=(0x7ffd12345678,))]
+    yield "addr_v4", header(2, version=4) + chunk(500, v4a, base_ns=1_000_000) + chunk(501, v4b, base_ns=1_000_000)
 
 
 HEADER_FIELDS = "<8sIIIIQiiQQIIIIIIIIQQI"  # aa_file_header up to stack_depth

@@ -1,5 +1,6 @@
-"""Log format v3: the commonest records (writes, fstats) take the 32-byte
-tiny fixed part, the others fall back to compact or full ones, and every
+"""Log format v4: the commonest records (writes, fstats) take the 32-byte
+tiny fixed part, calls on an address (mutexes) and pwrites at small offsets
+the 40-byte address one, the others fall back to compact or full ones, and every
 record decodes to what the program did.  Reads the raw log, so the test
 fails if the shim stops writing tiny records even though the dump would
 still look right."""
@@ -7,7 +8,7 @@ import struct
 
 from shimtest import check, header, main
 
-F_STAT, F_COMPACT, F_TINY, F_A2_NEG = 0x1, 0x80, 0x100, 0x200
+F_STAT, F_COMPACT, F_TINY, F_A2_NEG, F_ADDR = 0x1, 0x80, 0x100, 0x200, 0x400
 
 
 def layouts(path):
@@ -49,9 +50,14 @@ def test(env, progs):
     bad = [w for w in writes if w["ret"] == -1]
     check(len(bad) == 1 and bad[0]["errno_name"] == "EBADF" and bad[0]["args"]["fd"] == -5, f"failed write: {bad}")
     pw = [r for r in recs if r["kind"] == "pwrite"]
-    check(len(pw) == 1 and pw[0]["args"]["offset"] == 1 << 20 and pw[0]["ret"] == 8, f"pwrite: {pw}")
+    check(len(pw) == 2 and [p["args"]["offset"] for p in pw] == [1 << 20, 3 << 30] and
+          all(p["ret"] == 8 for p in pw), f"pwrite: {pw}")
     fst = [r for r in recs if r["kind"] == "fstat"]
-    check(len(fst) == 126 and fst[-1]["stat"]["size"] == (1 << 20) + 8, f"fstats: {len(fst)}")
+    check(len(fst) == 126 and fst[-1]["stat"]["size"] == (3 << 30) + 8, f"fstats: {len(fst)}")
+    locks = [r for r in recs if r["kind"] in ("mutex_lock", "mutex_unlock")]
+    check(len(locks) == 6 and len({r["args"]["mutex"] for r in locks}) == 1 and locks[0]["args"]["mutex"] > 1 << 32
+          and all(r["ret"] == 0 and r["errno"] == 0 for r in locks) and
+          all(r["args"].get("try", 0) == 0 for r in locks), f"mutex records: {locks}")
     times = [r["t_enter"] for r in recs if r["tid"] == writes[0]["tid"]]
     check(times == sorted(times), "record times out of order")
 
@@ -64,10 +70,14 @@ def test(env, progs):
     tiny_stat = [k for k in tiny if k[2] == 80 and k[1] & F_STAT]
     check(len(tiny_plain) >= 2000, f"{len(tiny_plain)} tiny writes (want >= 2000)")
     check(len(tiny_stat) == 126, f"{len(tiny_stat)} tiny fstats (want 126)")
-    check(len(compact) >= 2, f"{len(compact)} compact records (the failed write and the pwrite at least)")
-    check(not any(k[1] & F_TINY and k[1] & F_COMPACT for k in kinds), "a record both tiny and compact")
-    print(f"{len(kinds)} records: {len(tiny)} tiny, {len(compact)} compact, "
-          f"{len(kinds) - len(tiny) - len(compact)} full")
+    check(len(compact) >= 1, f"{len(compact)} compact records (the failed write at least)")
+    addr = [k for k in kinds if k[1] & F_ADDR]
+    check(len(addr) >= 7 and all(k[2] == 40 for k in addr), f"{len(addr)} address records (want the 6 mutex "
+          "calls and the near pwrite, 40 bytes each)")
+    layouts_of = [bool(k[1] & F_TINY) + bool(k[1] & F_COMPACT) + bool(k[1] & F_ADDR) for k in kinds]
+    check(max(layouts_of) == 1, "a record with two fixed-part layouts")
+    print(f"{len(kinds)} records: {len(tiny)} tiny, {len(addr)} address, {len(compact)} compact, "
+          f"{len(kinds) - len(tiny) - len(compact) - len(addr)} full")
 
 
 main(test)
