@@ -270,9 +270,21 @@ AA_INTERCEPTOR(ssize_t, getdelim, (char** line, size_t* cap, int delim, FILE* f)
 // prints its answer on a stdout pipe and exits hands it over only then
 // (git pack-objects printing the pack name to git repack).  stdout's bytes
 // still buffered now are recorded as that flush, just before EXIT.
+// glibc's list of open streams and its lock (exported since 2.2.5; exit()
+// walks the same list to flush them).
+extern "C" FILE* _IO_list_all;
+extern "C" void _IO_list_lock();
+extern "C" void _IO_list_unlock();
+
+// exit() flushes every open stream after our EXIT record is written: each
+// one's pending bytes are recorded now as the WRITE that flush will make.
+// Under the list's lock, so no other thread's fclose frees a stream we read.
 void aa::stdio_exit_flush() {
-  FILE* f = stdout;
-  Call c;
-  if (!f || !stream_begin(c)) return;
-  emit_flush(c, f->_fileno, pending_out(f), false, 0);
+  _IO_list_lock();
+  for (FILE* f = _IO_list_all; f; f = f->_chain) {
+    Call c;
+    int64_t n = pending_out(f);
+    if (n > 0 && f->_fileno >= 0 && stream_begin(c)) emit_flush(c, f->_fileno, n, false, 0);
+  }
+  _IO_list_unlock();
 }

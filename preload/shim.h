@@ -93,7 +93,7 @@ static inline uint64_t now_ns() {
 void runtime_init();  // idempotent; called from the constructor and lazily
 void note_exit(int status, int how);     // exit(): remembered for the destructor
 void record_exit(int status, int how);   // EXIT record + maps + clean flag, once
-void stdio_exit_flush();                 // stdout's buffered bytes, which libc flushes after us
+void stdio_exit_flush();                 // every open stream's buffered bytes, which libc flushes after us
 void record_exit_from_dtor();
 
 // ---- the log (log_writer.cpp) ---------------------------------------------

@@ -25,6 +25,8 @@ shellfork_early    shell_early likewise
 stdout_at_exit     a child's report leaves in exit()'s stdio flush; the parent
                    reads it, then stats the child's file -> no finding
                    (extra argument: the prints_at_exit binary)
+stream_at_exit     the same, the report on a stream of its own (fdopen of a
+                   copy of fd 1) that the child never closes
 other_waits        a thread joined by pthread_timedjoin_np / pthread_tryjoin_np,
                    a child reaped by waitid, each before main stats its file
                    -> no finding (extra argument: the other_waits binary)
@@ -115,8 +117,9 @@ with tempfile.TemporaryDirectory() as tmp:
             if "size 0" not in out:
                 sys.exit(f"FAIL: the child was not slow enough to test anything: {out!r}")
             cross_process_stat_error(rep)
-    elif SCENARIO == "stdout_at_exit":
-        out, rep = run(tmp, "child_prints.py", EXTRA[0], os.path.join(tmp, "out.txt"))
+    elif SCENARIO in ("stdout_at_exit", "stream_at_exit"):
+        how = ["stream"] if SCENARIO == "stream_at_exit" else []
+        out, rep = run(tmp, "child_prints.py", EXTRA[0], os.path.join(tmp, "out.txt"), *how)
         if "report done" not in out or "size 7" not in out:
             sys.exit(f"FAIL: program output {out!r}")
         no_findings(rep)

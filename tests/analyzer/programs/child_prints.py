@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 child, path = sys.argv[1], sys.argv[2]
-p = subprocess.Popen([child, path], stdout=subprocess.PIPE)
+p = subprocess.Popen([child, path, *sys.argv[3:]], stdout=subprocess.PIPE)
 line = os.read(p.stdout.fileno(), 100)
 size = os.stat(path).st_size
 p.wait()
