@@ -4,7 +4,9 @@
 // through fopen) left no trace at all.  Each stream call is recorded as the
 // system calls it made: fopen as OPEN, the bytes a call flushed to the
 // kernel as one WRITE, the bytes a call pulled into its buffer as one READ,
-// fclose as a WRITE of what it flushed and a CLOSE.
+// fclose as a WRITE of what it flushed and a CLOSE, a seek (fseek, rewind,
+// fsetpos) as the WRITE of what it flushed, exit() as one WRITE per stream
+// it will flush.
 //
 // The byte counts come from the buffer pointers of glibc's public FILE
 // layout, read before and after the call:
@@ -164,6 +166,26 @@ AA_INTERCEPTOR(int, fclose, (FILE* f)) {
 AA_INTERCEPTOR(int, fflush, (FILE* f)) {
   if (!f) return REAL(fflush)(f);  // every stream at once: not attributable
   return traced_out<int>(f, [&] { return REAL(fflush)(f); }, took_none);
+}
+
+// Repositioning a stream writes out what it buffered first.
+AA_INTERCEPTOR(int, fseek, (FILE* f, long off, int whence)) {
+  return traced_out<int>(f, [&] { return REAL(fseek)(f, off, whence); }, took_none);
+}
+AA_INTERCEPTOR(int, fseeko, (FILE* f, off_t off, int whence)) {
+  return traced_out<int>(f, [&] { return REAL(fseeko)(f, off, whence); }, took_none);
+}
+AA_INTERCEPTOR(int, fseeko64, (FILE* f, off64_t off, int whence)) {
+  return traced_out<int>(f, [&] { return REAL(fseeko64)(f, off, whence); }, took_none);
+}
+AA_INTERCEPTOR(int, fsetpos, (FILE* f, const fpos_t* pos)) {
+  return traced_out<int>(f, [&] { return REAL(fsetpos)(f, pos); }, took_none);
+}
+AA_INTERCEPTOR(int, fsetpos64, (FILE* f, const fpos64_t* pos)) {
+  return traced_out<int>(f, [&] { return REAL(fsetpos64)(f, pos); }, took_none);
+}
+AA_INTERCEPTOR(void, rewind, (FILE* f)) {
+  traced_out<int>(f, [&] { REAL(rewind)(f); return 0; }, took_none);
 }
 
 AA_INTERCEPTOR(size_t, fwrite, (const void* p, size_t size, size_t n, FILE* f)) {
