@@ -4,6 +4,7 @@ the 40-byte address one, the others fall back to compact or full ones, and every
 record decodes to what the program did.  Reads the raw log, so the test
 fails if the shim stops writing tiny records even though the dump would
 still look right."""
+import os
 import struct
 
 from shimtest import check, header, main
@@ -60,6 +61,11 @@ def test(env, progs):
           all(r["args"].get("try", 0) == 0 for r in locks), f"mutex records: {locks}")
     times = [r["t_enter"] for r in recs if r["tid"] == writes[0]["tid"]]
     check(times == sorted(times), "record times out of order")
+
+    # A thread's first chunk gets disk blocks a 128 KiB step at a time: this
+    # log's ~80 KB of records must not hold the whole 2 MiB chunk's blocks.
+    blocks = os.stat(env.logs()[0]).st_blocks * 512
+    check(blocks <= 512 * 1024, f"the log holds {blocks} bytes of disk blocks (want <= 512 KiB)")
 
     kinds = layouts(env.logs()[0])
     tiny = [k for k in kinds if k[1] & F_TINY]
