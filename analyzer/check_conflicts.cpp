@@ -116,7 +116,7 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   // B follows the submission: by a visible edge, or — when B runs in a job
   // handed out by the same origin (a pool thread that took B's job from the
   // queue under an uncontended lock leaves no record) — by starting after it.
-  bool by_edge = w.offloaded() && bsnap.knows(w.sub->by);
+  bool by_edge = w.offloaded() && bsnap.after_release(w.sub->by);
   bool by_time = w.offloaded() && !by_edge && b_origin == w.sub->by.t && b_origin != x &&
                  b.t_enter > w.sub->event.t_enter;
   bool premature = by_edge || by_time;
@@ -229,7 +229,7 @@ void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t orig
     pair(w, b, t, x, origin, snap, rule, false, bs);
     // A later successful fsync/close/stat that follows a failed offloaded
     // write: the program went on as if it had worked.
-    if (w.failed && observes_success && !w.lost_reported && w.offloaded() && x != w.t && snap.knows(w.sub->by))
+    if (w.failed && observes_success && !w.lost_reported && w.offloaded() && x != w.t && snap.after_release(w.sub->by))
       lost(w, &b);
     bool settled = (w.ack || !w.offloaded()) && e.t_enter > w.w.t_exit + kSettledNs;
     if (settled || e.t_enter > w.w.t_exit + kStaleNs) {

@@ -45,6 +45,11 @@ struct ClockSnap {
     return t < n_inl ? inl[t] : 0;
   }
   bool knows(Epoch e) const { return e.valid() && at(e.t) >= e.e; }
+  // The release stamped r (ReleaseInfo::by) is in this state's past.  A
+  // release publishes its thread's epoch and then advances it, so the
+  // releasing thread's own events before it carry the same epoch: for them
+  // knows() holds although they came first.  Only a later epoch is after.
+  bool after_release(Epoch r) const { return r.valid() && (r.t == self ? self_epoch > r.e : at(r.t) >= r.e); }
 };
 
 // Sync object key: a type tag, the process, and the object's address/id.

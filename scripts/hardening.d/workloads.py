@@ -199,6 +199,7 @@ class Cargo(Workload):
 
 
 def all_workloads():
+    import cli_tools  # its classes derive from Workload above
     return [
         CPythonTests(["test_fileio"], quick=True),
         CPythonTests(["test_os", "test_fileio", "test_asyncio", "test_threading", "test_subprocess", "test_signal"]),
@@ -209,7 +210,7 @@ def all_workloads():
         Make(60),
         Node(),
         Cargo(),
-    ]
+    ] + cli_tools.all_cli()
 
 
 def have(exe):

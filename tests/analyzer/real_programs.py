@@ -30,6 +30,13 @@ stream_at_exit     the same, the report on a stream of its own (fdopen of a
 other_waits        a thread joined by pthread_timedjoin_np / pthread_tryjoin_np,
                    a child reaped by waitid, each before main stats its file
                    -> no finding (extra argument: the other_waits binary)
+check_fork         a thread stats a missing file, then forks a child that
+                   creates it, with no sync call in between, and waits before
+                   looking again (gcc -save-temps) -> no finding
+check_thread       the same with pthread_create/pthread_join
+early_fork         the positives: the stat comes after the handoff, before
+early_thread       the wait -> manifested premature-completion
+                   (extra argument for these four: the check_then_handoff binary)
 posix_aio          aio_write + aio_suspend: the I/O is invisible, so the
                    report must carry a warning note saying so
                    (extra argument: the posix_aio binary)"""
@@ -128,6 +135,21 @@ with tempfile.TemporaryDirectory() as tmp:
         if "sizes 7 7 7" not in out:
             sys.exit(f"FAIL: program output {out!r}")
         no_findings(rep)
+    elif SCENARIO.startswith(("check_", "early_")):
+        out, rep = run_binary(tmp, EXTRA[0], SCENARIO.replace("_", "-"), os.path.join(tmp, "late.txt"))
+        if "size 7" not in out:
+            sys.exit(f"FAIL: program output {out!r}")
+        if SCENARIO.startswith("check_"):
+            if "before -1" not in out:
+                sys.exit(f"FAIL: the first stat did not come before the create: {out!r}")
+            no_findings(rep)
+        else:
+            if "early 7" in out:
+                sys.exit(f"FAIL: the helper was not slow enough to test anything: {out!r}")
+            m = [f for f in rep["findings"] if f["kind"] == "premature-completion" and f["confidence"] == "manifested"
+                 and f["severity"] == "error" and f["overtaker"]["op"] == "stat"]
+            if not m:
+                sys.exit("FAIL: no manifested finding; got:\n  " + "\n  ".join(describe(rep["findings"])))
     elif SCENARIO == "posix_aio":
         out, rep = run_binary(tmp, EXTRA[0], os.path.join(tmp, "aio.txt"))
         if "size 7" not in out:
