@@ -47,6 +47,7 @@ struct ProcessInfo {
   bool clean_exit = false;
   uint64_t records = 0;  // decoded records
   uint64_t skipped = 0;  // unfinished or undecodable records
+  uint32_t records_dropped = 0;  // records the shim had no room for (header)
   uint64_t markers = 0;  // MARKER records (runtime adapters); 0 lets the analysis skip marker tracking
   std::vector<std::string> problems;  // e.g. "chunk 7: bad magic, skipped"
 };

@@ -193,7 +193,9 @@ void LogSet::Impl::add_bytes(LogFile lf, const std::string& path) {
 
   LogFile& log = logs.back();
   uint64_t present = (log.size - log.header_size + log.chunk_size - 1) / log.chunk_size;
-  if (claimed > present) {
+  // A log that could not grow says so itself (records_dropped): the chunk
+  // it claimed last never got its blocks.
+  if (claimed > present && !procs.back().records_dropped) {
     procs.back().problems.push_back(fmt::format(
         "log truncated: {} of {} claimed chunks present, the last one partly", present, claimed));
   }

@@ -166,6 +166,11 @@ void decode_header(const uint8_t* p, size_t file_size, const std::string& name, 
   info.stack_depth = h.stack_depth;
   // An image replaced by execve ended as cleanly as one that exited: its records are complete.
   info.clean_exit = (h.flags & (AA_HDR_CLEAN | AA_HDR_EXECED)) != 0;
+  info.records_dropped = h.records_dropped;
+  if (h.records_dropped)
+    info.problems.push_back(fmt::format("{} records dropped: the log could not grow (disk full or a file-size limit), so this "
+                                        "process's calls are incomplete",
+                                        h.records_dropped));
   info.exe = header_string(p, h.header_size, h.exe_off, h.exe_len, name, "exe");
   info.cwd = header_string(p, h.header_size, h.cwd_off, h.cwd_len, name, "cwd");
   std::string_view argv = header_string(p, h.header_size, h.argv_off, h.argv_len, name, "argv");

@@ -154,7 +154,8 @@ typedef struct aa_file_header {
   uint64_t parent_log_id;     // for fork children: parent's log id (0 = none)
   uint64_t log_id;            // random-ish id unique to this log
   uint32_t stack_depth;       // 0 = stacks off
-  uint32_t reserved[31];
+  uint32_t records_dropped;   // atomic; records the log had no room for (disk full); 0 before version 4
+  uint32_t reserved[30];
 } aa_file_header;
 
 typedef struct aa_chunk_header {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <errno.h>
@@ -36,6 +37,7 @@ struct LogState {
   uint64_t max_chunks;
   aa_file_header* hdr;
   uint64_t id;
+  bool full;            // the file could not grow: later records are dropped without trying
   char path[2048];
 } g_log;
 
@@ -62,10 +64,20 @@ constexpr uint64_t kTinyLead = uint64_t(1) << 30;
 // Linux >= 5.14; older kernels refuse it and fault lazily.
 void populate(char* from, size_t len) { AA_RAW(madvise, (long)from, (long)len, 23 /*MADV_POPULATE_WRITE*/); }
 
+// Whether a file may grow to `end` bytes under the process's RLIMIT_FSIZE
+// (`ulimit -f`): past it, the kernel refuses and sends SIGXFSZ, which kills
+// the program by default.  Read each time: the program may change it.
+bool within_fsize_limit(uint64_t end) {
+  struct rlimit rl;
+  return AA_RAW(prlimit64, 0, RLIMIT_FSIZE, 0, (long)&rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+         end <= rl.rlim_cur;
+}
+
 // Gives the log file disk blocks for [off, off + len): a store to a page
 // of a MAP_SHARED file with no block behind it would raise SIGBUS when the
 // disk is full, and one past the end of the file always would.
 bool extend(long off, long len) {
+  if (!within_fsize_limit((uint64_t)(off + len))) return false;
   if (AA_RAW(fallocate, g_log.fd, 0, off, len) >= 0) return true;
   // Filesystems without fallocate: writing the last byte extends the file
   // without ever shrinking it (pwrite at an offset never truncates).
@@ -148,7 +160,8 @@ inline bool cursor_cas(unsigned __int128* p, unsigned __int128 expect, unsigned 
 // reserve() when the record does not fit the current chunk (or there is
 // none yet), reaches past the pre-faulted part, or a signal handler moved
 // the cursor under us.
-__attribute__((noinline)) char* reserve_slow(ThreadState& ts, uint32_t size, uint32_t* seq) {
+char* reserve_slow_try(ThreadState& ts, uint32_t size, uint32_t* seq) {
+  if (__atomic_load_n(&g_log.full, __ATOMIC_RELAXED)) return nullptr;
   for (int attempt = 0; attempt < 8; ++attempt) {
     unsigned __int128 cur = ts.cursor;  // a torn read just fails the CAS below
     uint64_t v = (uint64_t)cur, sq = (uint64_t)(cur >> 64);
@@ -159,13 +172,19 @@ __attribute__((noinline)) char* reserve_slow(ThreadState& ts, uint32_t size, uin
     bool busy_first = off + size > ts.populated && ts.populated >= kFirstChunkBusy &&
                       ts.populated < g_log.chunk_size && ts.chunks_taken == 1;
     if (idx1 && off + size <= g_log.chunk_size && !busy_first) {
-      if (off + size > ts.populated && !populate_ahead(ts, idx1 - 1, off + size)) return nullptr;
+      if (off + size > ts.populated && !populate_ahead(ts, idx1 - 1, off + size)) {
+        __atomic_store_n(&g_log.full, true, __ATOMIC_RELAXED);
+        return nullptr;
+      }
       p = chunk_base(idx1 - 1) + off;
       next = ((unsigned __int128)(sq + 1) << 64) | (v + size);
     } else {
       uint64_t k = __atomic_fetch_add(&g_log.hdr->chunks_claimed, 1, __ATOMIC_ACQ_REL);
       uint32_t populated = 0;
-      if (!map_chunk(k, ts.tid, ts.chunks_taken == 0, &populated)) return nullptr;
+      if (!map_chunk(k, ts.tid, ts.chunks_taken == 0, &populated)) {
+        __atomic_store_n(&g_log.full, true, __ATOMIC_RELAXED);
+        return nullptr;
+      }
       ts.chunks_taken++;
       ts.populated = populated;
       uint32_t first = (uint32_t)sizeof(aa_chunk_header);
@@ -181,6 +200,14 @@ __attribute__((noinline)) char* reserve_slow(ThreadState& ts, uint32_t size, uin
     }
   }
   return nullptr;
+}
+
+// A record with no room is counted in the header, so readers can say the
+// log is incomplete: seq numbers only count records that got a slot.
+__attribute__((noinline)) char* reserve_slow(ThreadState& ts, uint32_t size, uint32_t* seq) {
+  char* p = reserve_slow_try(ts, size, seq);
+  if (AA_UNLIKELY(!p)) __atomic_fetch_add(&g_log.hdr->records_dropped, 1, __ATOMIC_RELAXED);
+  return p;
 }
 
 // Reserves `size` bytes for one record in the thread's chunk and its
@@ -426,6 +453,9 @@ uint64_t make_log_id() {
 }  // namespace
 
 bool log_open(uint64_t parent_log_id) {
+  // No log at all rather than one the file-size limit would stop at its
+  // header (chunk 0 starts at most 2 MiB in, and its first step is 128 KiB).
+  if (!within_fsize_limit(kHugeBytes + kFirstChunkStep)) return false;
   // Directory: create 0700 if missing; refuse one that belongs to someone else.
   AA_RAW(mkdir, (long)g_cfg.dir, 0700);
   // O_NOFOLLOW: a symlink planted at the directory's name is refused, not followed.

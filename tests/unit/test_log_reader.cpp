@@ -420,6 +420,26 @@ TEST_CASE("decode_record: an address record decodes like the full one it stands 
   CHECK(decode_record(buf, sizeof buf, ChunkInfo{55, base}, ev, &got) == RecordStatus::kBadKind);
 }
 
+TEST_CASE("reader: records the shim had no room for are reported as a problem of the process") {
+  TempDir d;
+  GenOptions o;
+  o.records = 200;
+  generate_log(d.file("full.aalog"), o);
+  {
+    LogSet logs = LogSet::open({d.file("full.aalog")});
+    CHECK(logs.processes()[0].problems.empty());
+  }
+  int fd = ::open(d.file("full.aalog").c_str(), O_WRONLY);
+  REQUIRE(fd >= 0);
+  uint32_t dropped = 17;
+  REQUIRE(::pwrite(fd, &dropped, 4, offsetof(aa_file_header, records_dropped)) == 4);
+  ::close(fd);
+  LogSet logs = LogSet::open({d.file("full.aalog")});
+  const auto& problems = logs.processes()[0].problems;
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].rfind("17 records dropped", 0) == 0);
+}
+
 TEST_CASE("reader: version 1 logs (no compact records) still open; unknown versions do not") {
   TempDir d;
   GenOptions o;

@@ -1,0 +1,41 @@
+"""A program under a file-size limit (RLIMIT_FSIZE) is not harmed by its
+log: past the limit the kernel sends SIGXFSZ, which kills by default.  With
+room for part of the log, the log stops growing and says how many records
+it dropped; with no room for a log at all, the shim stays off."""
+import os
+import resource
+import subprocess
+
+from shimtest import check, main
+
+
+def run_limited(env, prog, limit):
+    def cap():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+    return subprocess.run([prog], env=env.env(), cwd=env.tmp, capture_output=True, text=True, timeout=60,
+                          preexec_fn=cap)
+
+
+def test(env, progs):
+    env.fresh_logdir("part")
+    p = run_limited(env, progs[0], 3 << 20)
+    check(p.returncode == 0 and p.stdout == "ok\n", f"3 MiB limit: exit {p.returncode}, stdout {p.stdout!r}")
+    procs, recs = env.dump()
+    check(len(procs) == 1, f"{len(procs)} logs")
+    dropped = [pb for pb in procs[0]["problems"] if "records dropped" in pb]
+    check(dropped, f"no dropped-records problem: {procs[0]['problems']}")
+    n = int(dropped[0].split()[0])
+    writes = [r for r in recs if r["kind"] == "write" and r["args"]["count"] == 1]
+    check(1000 < len(writes) < 100000, f"{len(writes)} writes recorded")
+    check(len(writes) + n >= 100000, f"{len(writes)} recorded + {n} dropped < 100000 made")
+    print(f"3 MiB limit: {len(writes)} writes recorded, {n} records dropped, program fine")
+
+    env.fresh_logdir("none")
+    p = run_limited(env, progs[0], 1 << 20)
+    check(p.returncode == 0 and p.stdout == "ok\n", f"1 MiB limit: exit {p.returncode}, stdout {p.stdout!r}")
+    logs = os.listdir(env.logdir) if os.path.isdir(env.logdir) else []
+    check(not [f for f in logs if f.endswith(".aalog")], f"1 MiB limit: logs {logs}")
+    print("1 MiB limit: no log, program fine")
+
+
+main(test)
