@@ -506,6 +506,11 @@ bool log_open(uint64_t parent_log_id) {
   }
   long reserved = -1;
   size_t bytes = kRegionBytesMax;
+  // Under an address-space limit (`ulimit -v`) the reservation counts
+  // against the program's own budget: take at most a sixteenth of it.
+  struct rlimit as;
+  if (AA_RAW(prlimit64, 0, RLIMIT_AS, 0, (long)&as) == 0 && as.rlim_cur != RLIM_INFINITY)
+    while (bytes > kRegionBytesMin && bytes > as.rlim_cur / 16) bytes /= 4;
   for (; bytes >= kRegionBytesMin && bytes > kHugeBytes + g_log.chunks_off + g_log.chunk_size; bytes /= 4) {
     reserved = AA_RAW(mmap, 0, (long)bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (!(reserved < 0 && reserved > -4096)) break;

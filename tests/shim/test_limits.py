@@ -1,7 +1,9 @@
-"""A program under a file-size limit (RLIMIT_FSIZE) is not harmed by its
-log: past the limit the kernel sends SIGXFSZ, which kills by default.  With
-room for part of the log, the log stops growing and says how many records
-it dropped; with no room for a log at all, the shim stays off."""
+"""Resource limits do not let the log harm the program.  Under a file-size
+limit (RLIMIT_FSIZE; past it the kernel sends SIGXFSZ, which kills by
+default): with room for part of the log, the log stops growing and says how
+many records it dropped; with no room for a log at all, the shim stays off.
+Under an address-space limit (RLIMIT_AS) the log's reservation leaves the
+program the room it had."""
 import os
 import resource
 import subprocess
@@ -9,10 +11,10 @@ import subprocess
 from shimtest import check, main
 
 
-def run_limited(env, prog, limit):
+def run_limited(env, prog, limit, what="write", which=resource.RLIMIT_FSIZE):
     def cap():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
-    return subprocess.run([prog], env=env.env(), cwd=env.tmp, capture_output=True, text=True, timeout=60,
+        resource.setrlimit(which, (limit, resource.RLIM_INFINITY))
+    return subprocess.run([prog, what], env=env.env(), cwd=env.tmp, capture_output=True, text=True, timeout=60,
                           preexec_fn=cap)
 
 
@@ -36,6 +38,14 @@ def test(env, progs):
     logs = os.listdir(env.logdir) if os.path.isdir(env.logdir) else []
     check(not [f for f in logs if f.endswith(".aalog")], f"1 MiB limit: logs {logs}")
     print("1 MiB limit: no log, program fine")
+
+    env.fresh_logdir("as")
+    p = run_limited(env, progs[0], 1 << 30, "alloc", resource.RLIMIT_AS)
+    check(p.returncode == 0 and p.stdout == "ok\n", f"1 GiB address space: exit {p.returncode} (3: the program's "
+          f"850 MiB mapping failed), stdout {p.stdout!r}")
+    procs, _ = env.dump()
+    check(len(procs) == 1 and procs[0]["clean_exit"], f"1 GiB address space: logs {procs}")
+    print("1 GiB address space: the program's 850 MiB mapping fits, log kept")
 
 
 main(test)
