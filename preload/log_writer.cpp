@@ -78,11 +78,19 @@ bool within_fsize_limit(uint64_t end) {
 // disk is full, and one past the end of the file always would.
 bool extend(long off, long len) {
   if (!within_fsize_limit((uint64_t)(off + len))) return false;
-  if (AA_RAW(fallocate, g_log.fd, 0, off, len) >= 0) return true;
-  // Filesystems without fallocate: writing the last byte extends the file
-  // without ever shrinking it (pwrite at an offset never truncates).
-  char zero = 0;
-  return AA_RAW(pwrite64, g_log.fd, (long)&zero, 1, off + len - 1) == 1;
+  long r = AA_RAW(fallocate, g_log.fd, 0, off, len);
+  if (r >= 0) return true;
+  if (r != -EOPNOTSUPP && r != -ENOSYS) return false;  // full disk (ENOSPC), I/O error: no room
+  // Filesystems without fallocate: write the zeros themselves, so every
+  // block exists (pwrite at an offset never shrinks the file).
+  static const char zeros[65536] = {};
+  for (long at = off; at < off + len;) {
+    long n = off + len - at < (long)sizeof zeros ? off + len - at : (long)sizeof zeros;
+    long w = AA_RAW(pwrite64, g_log.fd, (long)zeros, n, at);
+    if (w <= 0) return false;
+    at += w;
+  }
+  return true;
 }
 
 // Maps a freshly claimed chunk and writes its header; false when out of room.
@@ -453,6 +461,7 @@ uint64_t make_log_id() {
 }  // namespace
 
 bool log_open(uint64_t parent_log_id) {
+  g_log.path[0] = 0;  // a fork child's copy names its parent's log
   // No log at all rather than one the file-size limit would stop at its
   // header (chunk 0 starts at most 2 MiB in, and its first step is 128 KiB).
   if (!within_fsize_limit(kHugeBytes + kFirstChunkStep)) return false;
@@ -499,11 +508,20 @@ bool log_open(uint64_t parent_log_id) {
   // huge-page aligned in the file (readers take header_size from the header).
   // The gap after the 64 KiB header is a hole: no disk blocks, no page cache.
   g_log.chunks_off = g_log.chunk_size % kHugeBytes == 0 ? (uint32_t)kHugeBytes : AA_HEADER_SIZE;
+  // Without a log the program runs as it would without the shim; a file we
+  // could not set up is removed, not left for readers to trip over.
+  auto give_up = [&] {
+    if (g_log.reserved) AA_RAW(munmap, (long)g_log.reserved, (long)g_log.reserved_bytes);
+    g_log.reserved = nullptr;
+    AA_RAW(close, high);
+    g_log.fd = -1;
+    if (g_log.path[0]) AA_RAW(unlink, (long)g_log.path);
+    return false;
+  };
   if (g_log.chunks_off > AA_HEADER_SIZE) AA_RAW(ftruncate, high, (long)g_log.chunks_off);
-  if (AA_RAW(fallocate, high, 0, 0, AA_HEADER_SIZE) < 0) {
-    char zero = 0;
-    AA_RAW(pwrite64, high, (long)&zero, 1, AA_HEADER_SIZE - 1);
-  }
+  // The header's blocks before its first store: on a full disk that store
+  // would raise SIGBUS.
+  if (!extend(0, AA_HEADER_SIZE)) return give_up();
   long reserved = -1;
   size_t bytes = kRegionBytesMax;
   // Under an address-space limit (`ulimit -v`) the reservation counts
@@ -515,7 +533,7 @@ bool log_open(uint64_t parent_log_id) {
     reserved = AA_RAW(mmap, 0, (long)bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (!(reserved < 0 && reserved > -4096)) break;
   }
-  if (reserved < 0 && reserved > -4096) return false;
+  if (reserved < 0 && reserved > -4096) return give_up();
   g_log.reserved = (char*)reserved;
   g_log.reserved_bytes = bytes;
   // File offsets and addresses agree modulo 2 MiB, so aligned chunks can be
@@ -523,7 +541,7 @@ bool log_open(uint64_t parent_log_id) {
   long region = (long)(((size_t)reserved + kHugeBytes - 1) & ~(kHugeBytes - 1));
   g_log.max_chunks = ((size_t)reserved + bytes - (size_t)region - g_log.chunks_off) / g_log.chunk_size;
   long m = AA_RAW(mmap, region, AA_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, high, 0);
-  if (m < 0 && m > -4096) return false;
+  if (m < 0 && m > -4096) return give_up();
   // Without this the first touch reads around up to read_ahead_kb (8 MiB
   // here), putting the whole 2 MiB gap after the header into the page cache.
   AA_RAW(madvise, region, AA_HEADER_SIZE, MADV_RANDOM);
