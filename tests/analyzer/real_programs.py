@@ -84,6 +84,19 @@ def cross_process_stat_error(rep):
         sys.exit("FAIL: no manifested cross-process finding; got:\n  " + "\n  ".join(describe(rep["findings"])))
 
 
+def waited_or_early(out, rep, when, who, quiet):
+    """A cross-process scenario: its "wait" twin saw the whole file and must
+    stay `quiet`; its "early" positive saw it empty and must be flagged."""
+    if when == "wait":
+        if "size 7" not in out:
+            sys.exit(f"FAIL: program output {out!r}")
+        quiet(rep)
+    else:
+        if "size 0" not in out:
+            sys.exit(f"FAIL: the {who} was not slow enough to test anything: {out!r}")
+        cross_process_stat_error(rep)
+
+
 def no_errors(rep, also_kind=None):
     bad = [f for f in rep["findings"] if f["severity"] == "error" or f["kind"] == also_kind]
     if bad or rep["summary"]["errors"]:
@@ -105,25 +118,11 @@ with tempfile.TemporaryDirectory() as tmp:
         _, how, when = SCENARIO.split("_")
         mode = when if how == "fork" else f"{when}-exec"
         out, rep = run(tmp, "process_pool.py", mode, os.path.join(tmp, "job.dat"))
-        if when == "wait":
-            if "size 7" not in out:
-                sys.exit(f"FAIL: program output {out!r}")
-            no_errors(rep)
-        else:
-            if "size 0" not in out:
-                sys.exit(f"FAIL: the worker was not slow enough to test anything: {out!r}")
-            cross_process_stat_error(rep)
+        waited_or_early(out, rep, when, "worker", no_errors)
     elif SCENARIO.startswith(("spawn_", "shell_", "shellfork_")):
         via, when = SCENARIO.split("_")
         out, rep = run(tmp, "spawned_child.py", when, via, tmp)
-        if when == "wait":
-            if "size 7" not in out:
-                sys.exit(f"FAIL: program output {out!r}")
-            no_findings(rep)
-        else:
-            if "size 0" not in out:
-                sys.exit(f"FAIL: the child was not slow enough to test anything: {out!r}")
-            cross_process_stat_error(rep)
+        waited_or_early(out, rep, when, "child", no_findings)
     elif SCENARIO in ("stdout_at_exit", "stream_at_exit"):
         how = ["stream"] if SCENARIO == "stream_at_exit" else []
         out, rep = run(tmp, "child_prints.py", EXTRA[0], os.path.join(tmp, "out.txt"), *how)
