@@ -461,7 +461,9 @@ uint64_t make_log_id() {
 }  // namespace
 
 bool log_open(uint64_t parent_log_id) {
-  g_log.path[0] = 0;  // a fork child's copy names its parent's log
+  // A fork child's copies describe its parent's log.
+  g_log.path[0] = 0;
+  g_log.full = false;
   // No log at all rather than one the file-size limit would stop at its
   // header (chunk 0 starts at most 2 MiB in, and its first step is 128 KiB).
   if (!within_fsize_limit(kHugeBytes + kFirstChunkStep)) return false;

@@ -14,6 +14,14 @@ import subprocess
 from shimtest import check, main
 
 
+def dropped_problems(procs):
+    """The dropped-records problems of the program's own log (not its child's)."""
+    pids = {p["pid"] for p in procs}
+    parent = [p for p in procs if p["ppid"] not in pids]
+    check(len(parent) == 1, f"logs: {procs}")
+    return [pb for pb in parent[0]["problems"] if "records dropped" in pb]
+
+
 def run_limited(env, prog, limit, what="write", which=resource.RLIMIT_FSIZE):
     def cap():
         resource.setrlimit(which, (limit, resource.RLIM_INFINITY))
@@ -26,9 +34,11 @@ def test(env, progs):
     p = run_limited(env, progs[0], 3 << 20)
     check(p.returncode == 0 and p.stdout == "ok\n", f"3 MiB limit: exit {p.returncode}, stdout {p.stdout!r}")
     procs, recs = env.dump()
-    check(len(procs) == 1, f"{len(procs)} logs")
-    dropped = [pb for pb in procs[0]["problems"] if "records dropped" in pb]
-    check(dropped, f"no dropped-records problem: {procs[0]['problems']}")
+    check(len(procs) == 2, f"{len(procs)} logs (want the program's and its child's)")
+    child_writes = [r for r in recs if r["kind"] == "write" and r["args"]["count"] == 2]
+    check(len(child_writes) == 10, f"{len(child_writes)} of the child's 10 writes recorded (its log starts empty)")
+    dropped = dropped_problems(procs)
+    check(dropped, f"no dropped-records problem: {procs}")
     n = int(dropped[0].split()[0])
     writes = [r for r in recs if r["kind"] == "write" and r["args"]["count"] == 1]
     check(1000 < len(writes) < 100000, f"{len(writes)} writes recorded")
@@ -65,7 +75,7 @@ def disk_full(env, prog):
         p = subprocess.run([prog, "write"], env=env.env(), cwd=env.tmp, capture_output=True, text=True, timeout=60)
         check(p.returncode == 0 and p.stdout == "ok\n", f"3 MiB disk: exit {p.returncode}, stdout {p.stdout!r}")
         procs, recs = env.dump()
-        dropped = [pb for pb in procs[0]["problems"] if "records dropped" in pb] if len(procs) == 1 else []
+        dropped = dropped_problems(procs)
         check(dropped, f"3 MiB disk: no dropped-records problem: {procs}")
         writes = sum(1 for r in recs if r["kind"] == "write" and r["args"]["count"] == 1)
         print(f"3 MiB disk: {writes} writes recorded, {dropped[0].split()[0]} records dropped, program fine")
