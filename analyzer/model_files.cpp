@@ -67,6 +67,8 @@ void FileModel::end_process(uint32_t proc) {
   std::vector<int> fds;
   for (auto& [n, f] : p.fds) fds.push_back(n);
   for (int n : fds) drop_fd(proc, n);
+  for (auto& [n, d] : p.displaced) unref(std::move(d.ofd));
+  p.displaced.clear();
 }
 
 std::shared_ptr<FileModel::Ofd> FileModel::channel_ofd() {
@@ -75,8 +77,22 @@ std::shared_ptr<FileModel::Ofd> FileModel::channel_ofd() {
   return o;
 }
 
-FileModel::Ofd* FileModel::fd(uint32_t proc, int n) {
+FileModel::Ofd* FileModel::fd(uint32_t proc, int n, const Event* e, bool* displaced) {
   auto& fds = procs_[proc].fds;
+  auto& dis = procs_[proc].displaced;
+  if (e && !dis.empty()) {
+    if (auto d = dis.find(n); d != dis.end()) {
+      if (e->tid != d->second.by_tid && e->t_exit < d->second.since) {
+        if (displaced) *displaced = true;
+        return d->second.ofd.get();
+      }
+      // Nothing that starts after the number was handed out again can mean the old one.
+      if (e->t_enter > d->second.since) {
+        unref(std::move(d->second.ofd));
+        dis.erase(d);
+      }
+    }
+  }
   auto it = fds.find(n);
   if (it != fds.end()) return it->second.ofd.get();
   if (n < 0) return nullptr;
@@ -86,11 +102,18 @@ FileModel::Ofd* FileModel::fd(uint32_t proc, int n) {
   return fds[n].ofd.get();
 }
 
-void FileModel::put_fd(uint32_t proc, int n, std::shared_ptr<Ofd> o, bool cloexec) {
+void FileModel::put_fd(uint32_t proc, int n, std::shared_ptr<Ofd> o, bool cloexec, const Event* by) {
   auto& fds = procs_[proc].fds;
   if (fds.count(n)) {
     if (fds[n].ofd == o) { fds[n].cloexec = cloexec; return; }
-    drop_fd(proc, n);
+    if (by) {
+      auto& d = procs_[proc].displaced[n];
+      if (d.ofd) unref(std::move(d.ofd));
+      d = Displaced{std::move(fds[n].ofd), by->t_exit, by->tid};
+      fds.erase(n);
+    } else {
+      drop_fd(proc, n);
+    }
   }
   ++o->refs;
   if (o->refs == 1 && o->file) ++files_[o->file].open_ofds;
@@ -103,6 +126,10 @@ bool FileModel::drop_fd(uint32_t proc, int n) {
   if (it == fds.end()) return false;
   auto o = std::move(it->second.ofd);
   fds.erase(it);
+  return unref(std::move(o));
+}
+
+bool FileModel::unref(std::shared_ptr<Ofd> o) {
   if (--o->refs > 0) return false;
   if (o->id) gone_ofds_.push_back(o->id);
   if (!o->file) return false;
@@ -194,7 +221,7 @@ FileEffects FileModel::apply(const Event& e) {
     return o;
   };
   auto file_fd = [&](int64_t n) -> Ofd* {
-    Ofd* o = used(fd(pr, int(n)));
+    Ofd* o = used(fd(pr, int(n), &e));
     return o && o->file ? o : nullptr;
   };
   switch (e.kind) {
@@ -238,13 +265,21 @@ FileEffects FileModel::apply(const Event& e) {
           fx.add(t);
         }
       }
-      put_fd(pr, int(e.ret), std::move(o), flags & O_CLOEXEC);
+      put_fd(pr, int(e.ret), std::move(o), flags & O_CLOEXEC, &e);
       break;
     }
     case AA_CLOSE: {
-      Ofd* o = used(fd(pr, int(e.a[0])));
+      bool displaced = false;
+      Ofd* o = used(fd(pr, int(e.a[0]), &e, &displaced));
       uint32_t file = o ? o->file : 0;
-      bool last = drop_fd(pr, int(e.a[0]));
+      bool last = false;
+      if (displaced) {
+        auto d = procs_[pr].displaced.find(int(e.a[0]));
+        last = unref(std::move(d->second.ofd));
+        procs_[pr].displaced.erase(d);
+      } else {
+        last = drop_fd(pr, int(e.a[0]));
+      }
       if (file) {
         Touch t; t.file = file; t.last_close = last; fx.add(t);
       }
@@ -275,7 +310,7 @@ FileEffects FileModel::apply(const Event& e) {
       if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
         used(fd(pr, int(e.a[0])));
         auto src = fds.find(int(e.a[0]));
-        if (src != fds.end()) put_fd(pr, int(e.ret), src->second.ofd, cmd == F_DUPFD_CLOEXEC);
+        if (src != fds.end()) put_fd(pr, int(e.ret), src->second.ofd, cmd == F_DUPFD_CLOEXEC, &e);
       } else if (cmd == F_SETFD) {
         if (auto it = fds.find(int(e.a[0])); it != fds.end()) it->second.cloexec = e.a[2] & FD_CLOEXEC;
       } else if (cmd == F_SETFL) {
@@ -292,7 +327,7 @@ FileEffects FileModel::apply(const Event& e) {
     }
     case AA_WRITE: case AA_PWRITE: case AA_WRITEV: case AA_PWRITEV:
     case AA_READ: case AA_PREAD: case AA_READV: case AA_PREADV: {
-      Ofd* o = used(fd(pr, int(e.a[0])));
+      Ofd* o = used(fd(pr, int(e.a[0]), &e));
       if (!o) break;
       bool write = is_write_kind(e.kind);
       if (o->channel) {
@@ -308,7 +343,7 @@ FileEffects FileModel::apply(const Event& e) {
     }
     case AA_LSEEK: {
       if (!ok) break;
-      if (Ofd* o = used(fd(pr, int(e.a[0])))) o->offset = e.ret;
+      if (Ofd* o = used(fd(pr, int(e.a[0]), &e))) o->offset = e.ret;
       break;
     }
     case AA_FTRUNCATE: case AA_TRUNCATE: {
@@ -413,14 +448,14 @@ FileEffects FileModel::apply(const Event& e) {
       if (!ok) break;
       auto o = channel_ofd();
       bool cloexec = e.kind == AA_PIPE ? (e.a[2] & O_CLOEXEC) : (e.a[3] & O_CLOEXEC);
-      put_fd(pr, int(e.a[0]), o, cloexec);
-      put_fd(pr, int(e.a[1]), o, cloexec);
+      put_fd(pr, int(e.a[0]), o, cloexec, &e);
+      put_fd(pr, int(e.a[1]), o, cloexec, &e);
       break;
     }
     case AA_EVENTFD: case AA_SOCKET: {
       if (!ok) break;
       bool cloexec = e.kind == AA_EVENTFD ? (e.a[1] & O_CLOEXEC) : (e.a[1] & O_CLOEXEC);
-      put_fd(pr, int(e.ret), channel_ofd(), cloexec);
+      put_fd(pr, int(e.ret), channel_ofd(), cloexec, &e);
       break;
     }
     case AA_FORK: {

@@ -83,15 +83,29 @@ class FileModel {
   using FdTable = std::unordered_map<int, Fd>;
 
  private:
+  // An fd number the model still held when a call on another thread got it
+  // anew: the kernel had freed it first, so that thread's close (or any call
+  // of its that returned before the new fd was handed out) came earlier but
+  // entered later.  Such calls are applied to the old description.
+  struct Displaced {
+    std::shared_ptr<Ofd> ofd;
+    uint64_t since = 0;  // the call that got the number anew: its return
+    int32_t by_tid = 0;
+  };
   struct Proc {
     FdTable fds;
+    std::unordered_map<int, Displaced> displaced;
     std::string cwd;
     int32_t pid = 0;
     bool begun = false;
   };
-  Ofd* fd(uint32_t proc, int fd);
-  void put_fd(uint32_t proc, int fd, std::shared_ptr<Ofd> o, bool cloexec);
+  // The description fd names for call e (the displaced one when e came first).
+  Ofd* fd(uint32_t proc, int fd, const Event* e = nullptr, bool* displaced = nullptr);
+  // `by`: the call that got a fresh fd number (open, pipe, socket, F_DUPFD):
+  // a description still there is displaced, not closed (see Displaced).
+  void put_fd(uint32_t proc, int fd, std::shared_ptr<Ofd> o, bool cloexec, const Event* by = nullptr);
   bool drop_fd(uint32_t proc, int fd);  // true when that closed the file's last description
+  bool unref(std::shared_ptr<Ofd> o);   // the same, for a description no fd names any more
   std::string resolve(uint32_t proc, int64_t dirfd, std::string_view path);
   uint32_t by_path(const std::string& abs);             // placeholder when unknown
   uint32_t by_stat(const std::string& abs, const StatInfo& st, bool creating);

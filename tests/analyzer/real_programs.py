@@ -37,6 +37,9 @@ check_thread       the same with pthread_create/pthread_join
 early_fork         the positives: the stat comes after the handoff, before
 early_thread       the wait -> manifested premature-completion
                    (extra argument for these four: the check_then_handoff binary)
+fd_reuse_threads   two threads rewrite a file each, 20,000 times: one's close
+                   and the other's open race for an fd number -> no finding
+                   (extra argument: the fd_reuse_threads binary)
 posix_aio          aio_write + aio_suspend: the I/O is invisible, so the
                    report must carry a warning note saying so
                    (extra argument: the posix_aio binary)"""
@@ -149,6 +152,11 @@ with tempfile.TemporaryDirectory() as tmp:
                  and f["severity"] == "error" and f["overtaker"]["op"] == "stat"]
             if not m:
                 sys.exit("FAIL: no manifested finding; got:\n  " + "\n  ".join(describe(rep["findings"])))
+    elif SCENARIO == "fd_reuse_threads":
+        out, rep = run_binary(tmp, EXTRA[0], tmp, "20000")
+        if "sizes 52" not in out:
+            sys.exit(f"FAIL: program output {out!r}")
+        no_findings(rep)
     elif SCENARIO == "posix_aio":
         out, rep = run_binary(tmp, EXTRA[0], os.path.join(tmp, "aio.txt"))
         if "size 7" not in out:
