@@ -168,6 +168,40 @@ sqlite3 db.sqlite .dump | sqlite3 dumped.sqlite && sqlite3 dumped.sqlite 'SELECT
 ls
 """
 
+NINJA = r"""
+{
+printf 'rule cc\n  command = gcc -MD -MF $out.d -O1 -c $in -o $out\n  depfile = $out.d\n'
+printf 'rule link\n  command = gcc $in -o $out\n'
+printf 'rule gen\n  command = sh -c %s\n' "'echo \"#define N \$\$(wc -l < \$in)\" > \$out.tmp && mv \$out.tmp \$out'"
+printf 'build gen.h: gen units.txt\n'
+} > build.ninja
+seq 0 23 > units.txt
+printf '#include <stdio.h>\n' > main.c
+objs=""
+for i in $(seq 0 23); do
+  printf '#include "gen.h"\nint f%d(void) { return N + %d; }\n' $i $i > u$i.c
+  printf 'build u%d.o: cc u%d.c || gen.h\n' $i $i >> build.ninja
+  printf 'int f%d(void);\n' $i >> main.c
+  objs="$objs u$i.o"
+done
+printf 'int main(void) { printf("%%d\\n", f0() + f23()); return 0; }\n' >> main.c
+printf 'build main.o: cc main.c\nbuild prog: link main.o%s\n' "$objs" >> build.ninja
+ninja -j2 >/dev/null && ./prog && ninja -t clean >/dev/null && ninja -j2 >/dev/null && ./prog
+echo 99 >> units.txt && ninja -j2 | tail -1 | sed 's/^\[[0-9/]*\] //' && ./prog
+"""
+
+# Three sqlite3 processes insert into one database at once; SQLite orders
+# them with fcntl() record locks.
+SQLITE_CONCURRENT = r"""
+sqlite3 db.sqlite 'PRAGMA journal_mode=DELETE; CREATE TABLE t(p INT, i INT);' >/dev/null
+for p in 1 2 3; do
+  ( for i in $(seq 1 40); do echo "BEGIN IMMEDIATE; INSERT INTO t VALUES($p, $i); COMMIT;"; done |
+    sqlite3 -cmd '.timeout 5000' db.sqlite ) &
+done
+wait
+sqlite3 db.sqlite 'SELECT count(*), sum(i) FROM t; PRAGMA integrity_check;'
+"""
+
 
 def all_cli():
     return [
@@ -179,6 +213,8 @@ def all_cli():
         Script("perl/awk/tee writing files", PERL_AWK, needs=("perl", "awk")),
         Script("gcc -pipe, -save-temps, ar, objcopy, lto", GCC, needs=("gcc", "ar", "objcopy"), files=0),
         Script("sqlite3 rollback journal, backup, dump", SQLITE_ROLLBACK, needs=("sqlite3",), files=0),
+        Script("ninja -j2 of a generated C project", NINJA, needs=("ninja", "gcc"), files=0),
+        Script("sqlite3: three processes inserting at once", SQLITE_CONCURRENT, needs=("sqlite3",), files=0),
         Script("GLib program (g_file_set_contents, GTask, GIO async, GThreadPool)",
                "mkdir out && ./glib_prog out && ls out | wc -l", files=0,
                build=("glib_prog.c", _pkg("gio-2.0"))),
