@@ -245,6 +245,20 @@ void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t orig
   if (fs.recent.size() > kRecentPerFile) fs.recent.pop_front();
 }
 
+namespace {
+// A successful write that moved fewer bytes than asked: the rest was lost
+// (ENOSPC, EFBIG, a signal).  Only write/pwrite/writev/pwritev carry the
+// count in a[1].  A short sendfile or copy_file_range means the *input*
+// ended (shutil.copyfile and libuv's copyfile loop until one returns 0),
+// and the truncate family has no count.
+bool short_write(const Event& e) {
+  switch (e.kind) {
+    case AA_WRITE: case AA_PWRITE: case AA_WRITEV: case AA_PWRITEV: return e.ret < e.a[1];
+    default: return false;
+  }
+}
+}  // namespace
+
 void Checker::write(const Event& e, const Touch& t, uint32_t x, const SubmissionRef& s) {
   if (!files_.file(t.file).regular) return;
   auto p = std::make_shared<Pending>();
@@ -256,9 +270,7 @@ void Checker::write(const Event& e, const Touch& t, uint32_t x, const Submission
   p->ret = hb_.now(x);
   p->snap = hb_.snapshot(x);
   p->sub = s;
-  p->failed = e.ret < 0 ? (e.err != EINTR && e.err != EAGAIN)
-                        : (kind_class(e.kind) == AA_CLASS_WRITE && e.kind != AA_FTRUNCATE &&
-                           e.kind != AA_TRUNCATE && e.kind != AA_FALLOCATE && e.ret < e.a[1]);
+  p->failed = e.ret < 0 ? (e.err != EINTR && e.err != EAGAIN) : short_write(e);
   if (e.kind == AA_OPEN) p->failed = false;
   FileState& fs = state_[t.file];
   fs.last_t = e.t_enter;

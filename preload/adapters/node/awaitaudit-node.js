@@ -240,6 +240,45 @@ function install(fd) {
     };
   }
 
+  // ---- pipe()/pipeline() into a WriteStream -----------------------------------
+  // The stream's write() calls then come from Node's internals, with no user
+  // frame, so the program's request is the pipe/pipeline call itself; the
+  // stream's 'finish'/'close' deliver it as for write()/end().
+  const stream = require('stream');
+  function pipedInto(streams, api) {
+    for (const s of streams) {
+      if (!(s instanceof fs.WriteStream) || s.writableFinished) continue;
+      const id = request('write', api, streamTarget(s));
+      if (id) streamState(s).ids.add(id);
+    }
+  }
+  const RS = stream.Readable.prototype;
+  const origPipe = RS.pipe;
+  RS.pipe = function (dest, ...rest) {
+    if (inApi === 0) pipedInto([dest], 'Readable.pipe');
+    return inside(() => origPipe.call(this, dest, ...rest));
+  };
+  // pipeline(a, b, ..., cb) or pipeline([a, b, ...], cb); every stream after
+  // the first is a destination.
+  const destinations = (args) => {
+    const list = Array.isArray(args[0]) ? args[0] : args;
+    return list.slice(1).filter((s) => s && typeof s === 'object');
+  };
+  const origPipeline = stream.pipeline;
+  const wrappedPipeline = function (...args) {
+    if (inApi === 0) pipedInto(destinations(args), 'stream.pipeline');
+    return inside(() => origPipeline.apply(this, args));
+  };
+  stream.pipeline = wrappedPipeline;
+  const sp = stream.promises;
+  if (sp && typeof sp.pipeline === 'function') {
+    const origPPipeline = sp.pipeline;
+    sp.pipeline = function (...args) {
+      if (inApi === 0) pipedInto(destinations(args), 'streamPromises.pipeline');
+      return inside(() => origPPipeline.apply(this, args));
+    };
+  }
+
   // ---- observations the syscall level cannot attribute to a user line -------
   const observeSync = [['statSync', 'stat'], ['lstatSync', 'stat'], ['existsSync', 'stat'],
     ['accessSync', 'stat'], ['readFileSync', 'read'], ['fstatSync', 'stat'],

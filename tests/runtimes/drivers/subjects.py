@@ -33,10 +33,10 @@ def subjects(build, src, iters):
     out.append(("glib gio_write +in-cb", "twin", [], {}, [gio, "--twin", *n]))
     out.append(("c++ std_async", "positive", [], {}, [std_async, *n]))
     out.append(("c++ std_async +get", "twin", [], {}, [std_async, "--twin", *n]))
-    for scen in ("filehandle", "append", "stream", "exists"):
+    for scen in ("filehandle", "append", "stream", "exists", "pappend", "pcopy", "pipeline", "pipe", "worker"):
         out.append((f"node {scen}", "positive", ["node"], NODE_ENV, ["node", node_js, scen, *n]))
         out.append((f"node {scen} +await", "twin", ["node"], NODE_ENV, ["node", node_js, scen, "--twin", *n]))
-    for scen in ("executor", "to_thread"):
+    for scen in ("executor", "to_thread", "run_in_executor", "submit_path", "copyfile"):
         out.append((f"python {scen}", "positive", [], {}, [sys.executable, py, scen, *n]))
         out.append((f"python {scen} +wait", "twin", [], {}, [sys.executable, py, scen, "--twin", *n]))
     return out

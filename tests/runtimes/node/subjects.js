@@ -4,7 +4,7 @@
 // Prints `stale K/N`.  Run with UV_USE_IO_URING=0 so fs work stays on the
 // threadpool where the shim can see it.
 //
-// usage: node subjects.js filehandle|append|stream|exists [--twin] [--iters N] [--dir D]
+// usage: node subjects.js SCENARIO [--twin] [--iters N] [--dir D]
 //   filehandle: fs.promises.open, fh.write(buf) not awaited, fs.statSync(path)
 //   append:     fs.appendFile(path, data, cb), fs.readFileSync(path) before cb
 //   exists:     fs.promises.writeFile(path) not awaited, fs.existsSync(path)
@@ -12,12 +12,23 @@
 //   stream:     createWriteStream, write, end, fs.statSync (the stream defers
 //               even the submission to a later tick: only awaitaudit's Node.js
 //               adapter can see it, see DESIGN.md section 4)
+//   pappend:    fs.promises.appendFile(path) not awaited, fs.readFileSync(path)
+//               (the file exists beforehand: the early read sees old content)
+//   pcopy:      fs.promises.copyFile(src, dst) not awaited, fs.statSync(dst)
+//   pipeline:   stream.pipeline(Readable, createWriteStream(path), cb); the
+//               positive stats on the source's 'end', the twin in cb
+//   pipe:       readable.pipe(createWriteStream(path)); the positive stats on
+//               the source's 'end', the twin on the write stream's 'finish'
+//   worker:     a worker_threads worker writes the file on request and posts
+//               its reply; the positive worker replies before writing, the
+//               twin after; main stats on the reply
 'use strict';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
 const PAYLOAD = Buffer.from('awaitaudit node payload\n');
+const SCENARIOS = ['filehandle', 'append', 'stream', 'exists', 'pappend', 'pcopy', 'pipeline', 'pipe', 'worker'];
 
 function parseArgs(argv) {
   const opts = { scenario: argv[0], twin: false, iters: 200, dir: os.tmpdir() };
@@ -27,15 +38,15 @@ function parseArgs(argv) {
     else if (argv[i] === '--dir') opts.dir = argv[++i];
     else throw new Error(`unknown option ${argv[i]}`);
   }
-  if (!['filehandle', 'append', 'stream', 'exists'].includes(opts.scenario) || !(opts.iters > 0)) {
-    throw new Error('usage: subjects.js filehandle|append|stream|exists [--twin] [--iters N] [--dir D]');
+  if (!SCENARIOS.includes(opts.scenario) || !(opts.iters > 0)) {
+    throw new Error(`usage: subjects.js ${SCENARIOS.join('|')} [--twin] [--iters N] [--dir D]`);
   }
   return opts;
 }
 
 function sizeOf(file) {
   try {
-    return fs.statSync(file).size; // AA-OBSERVE filehandle stream
+    return fs.statSync(file).size; // AA-OBSERVE filehandle stream pcopy pipeline pipe worker
   } catch (e) {
     if (e.code === 'ENOENT') return -1;
     throw e;
@@ -90,19 +101,98 @@ function streamOnce(file, twin) {
   });
 }
 
+async function pAppendOnce(file, twin) {
+  fs.writeFileSync(file, '');
+  const pending = fs.promises.appendFile(file, PAYLOAD); // AA-WRITE pappend
+  if (twin) await pending;
+  const stale = !fs.readFileSync(file).equals(PAYLOAD); // AA-OBSERVE pappend
+  await pending;
+  return stale;
+}
+
+async function pCopyOnce(src, file, twin) {
+  const pending = fs.promises.copyFile(src, file); // AA-WRITE pcopy
+  if (twin) await pending;
+  const stale = sizeOf(file) !== PAYLOAD.length;
+  await pending;
+  return stale;
+}
+
+function pipelineOnce(file, twin) {
+  const { Readable, pipeline } = require('stream');
+  return new Promise((resolve, reject) => {
+    const src = Readable.from([PAYLOAD]);
+    let stale = null;
+    if (!twin) src.on('end', () => { stale = sizeOf(file) !== PAYLOAD.length; });
+    pipeline(src, fs.createWriteStream(file), (err) => { // AA-WRITE pipeline
+      if (err) return reject(err);
+      if (twin) stale = sizeOf(file) !== PAYLOAD.length;
+      resolve(stale);
+    });
+  });
+}
+
+function pipeOnce(file, twin) {
+  const { Readable } = require('stream');
+  return new Promise((resolve, reject) => {
+    const src = Readable.from([PAYLOAD]);
+    const ws = fs.createWriteStream(file);
+    ws.on('error', reject);
+    let stale = null;
+    if (twin) ws.on('finish', () => { stale = sizeOf(file) !== PAYLOAD.length; });
+    else src.on('end', () => { stale = sizeOf(file) !== PAYLOAD.length; });
+    ws.on('close', () => resolve(stale));
+    src.pipe(ws); // AA-WRITE pipe
+  });
+}
+
+// The worker answers each {file} request; `early` workers answer before the
+// write (the bug: "accepted" read as "done").
+const WORKER_SRC = `
+const { parentPort, workerData } = require('worker_threads');
+const fs = require('fs');
+parentPort.on('message', (file) => {
+  if (workerData.early) parentPort.postMessage(file);
+  fs.writeFileSync(file, workerData.payload);
+  if (!workerData.early) parentPort.postMessage(file);
+});`;
+
+function workerOnce(worker, file) {
+  return new Promise((resolve) => {
+    worker.once('message', () => resolve(sizeOf(file) !== PAYLOAD.length));
+    worker.postMessage(file); // AA-WRITE worker
+  });
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const dir = fs.mkdtempSync(path.join(opts.dir, 'aa-node-'));
   let stale = 0;
+  let worker = null;
+  let src = null;
+  if (opts.scenario === 'worker') {
+    const { Worker } = require('worker_threads');
+    worker = new Worker(WORKER_SRC, { eval: true, workerData: { early: !opts.twin, payload: PAYLOAD } });
+  }
+  if (opts.scenario === 'pcopy') {
+    src = path.join(dir, 'src');
+    fs.writeFileSync(src, PAYLOAD);
+  }
   for (let i = 0; i < opts.iters; i++) {
     const file = path.join(dir, `f${i}`);
     let wasStale;
     if (opts.scenario === 'filehandle') wasStale = await fileHandleOnce(file, opts.twin);
     else if (opts.scenario === 'append') wasStale = await appendOnce(file, opts.twin);
     else if (opts.scenario === 'exists') wasStale = await existsOnce(file, opts.twin);
+    else if (opts.scenario === 'pappend') wasStale = await pAppendOnce(file, opts.twin);
+    else if (opts.scenario === 'pcopy') wasStale = await pCopyOnce(src, file, opts.twin);
+    else if (opts.scenario === 'pipeline') wasStale = await pipelineOnce(file, opts.twin);
+    else if (opts.scenario === 'pipe') wasStale = await pipeOnce(file, opts.twin);
+    else if (opts.scenario === 'worker') wasStale = await workerOnce(worker, file);
     else wasStale = await streamOnce(file, opts.twin);
     if (wasStale) stale++;
   }
+  if (worker) await worker.terminate();
   fs.rmSync(dir, { recursive: true });
   console.log(`stale ${stale}/${opts.iters}`);
 }
