@@ -30,6 +30,9 @@ struct EvKeyHash {
 };
 EvKey key_of(const EvCopy& e) { return {e.proc, e.tid, e.t_enter, int(e.kind)}; }
 
+// Pending adapter sites kept per thread (a site normally meets its write at once).
+constexpr size_t kSitesPerThread = 64;
+
 double us(uint64_t a, uint64_t b) { return (double(a) - double(b)) / 1000.0; }
 
 bool creating_open(const Event& e) { return e.kind == AA_OPEN && e.ret >= 0 && (e.a[1] & (O_CREAT | O_TRUNC)); }
@@ -208,9 +211,14 @@ struct MarkerAnalysis::Impl {
       case Marker::kObserve:
         p.observe[e.tid] = ObserveMark{next_group++, m.path, marker_frame(m.loc, m.fn)};
         break;
-      case Marker::kSite:
-        p.sites[e.tid].emplace_back(m.path, marker_frame(m.loc, m.fn));
+      case Marker::kSite: {
+        // A site is consumed by the write that follows it; one whose write
+        // the model never saw (an fd it cannot name) must not pile up.
+        auto& sites = p.sites[e.tid];
+        if (sites.size() >= kSitesPerThread) sites.erase(sites.begin());
+        sites.emplace_back(m.path, marker_frame(m.loc, m.fn));
         break;
+      }
       case Marker::kJobStart:
         p.job_on_tid[e.tid] = m.id;
         break;
@@ -249,21 +257,23 @@ struct MarkerAnalysis::Impl {
         owners.push_back(idx);
       }
     }
+    // The user line of this write, if the adapter named it: also for writes
+    // no request owns (a plain thread's os.write, a Node worker's
+    // writeFileSync), whose syscall findings then show it.
+    if (e.kind != AA_OPEN) {
+      auto& sites = p.sites[e.tid];
+      for (auto it = sites.begin(); it != sites.end(); ++it)
+        if (it->first == path) {
+          user_frames[key_of(ev)] = it->second;
+          sites.erase(it);
+          break;
+        }
+    }
     if (owners.empty()) return;
     size_t ei = effects.size();
     effects.push_back({ev, path});
     for (size_t o : owners) requests[o].effects.push_back(ei);
     effect_keys.insert(key_of(ev));
-    // The user line of this write, if the adapter named it.
-    auto& sites = p.sites[e.tid];
-    for (auto it = sites.begin(); it != sites.end(); ++it)
-      if (it->first == path) {
-        if (e.kind != AA_OPEN) {
-          user_frames[key_of(ev)] = it->second;
-          sites.erase(it);
-        }
-        break;
-      }
   }
 
   void on_conflict(const Event& e, const std::string& path, const char* conflict) {

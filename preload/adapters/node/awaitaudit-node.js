@@ -9,6 +9,7 @@
 //   {"t":"request","op":"write","api":..,"path":..,"fd":..,"id":N,"loc":"/abs/f.js:12:5","fn":..}
 //   {"t":"delivered","id":N,"api":..}      callback called / promise settled / 'finish'
 //   {"t":"observe","op":"stat","api":..,"path":..,"loc":..,"fn":..}
+//   {"t":"site","op":"write","path":..,"loc":..,"fn":..}  the user line of the sync write that follows
 //   {"t":"exit","pending":[ids],"loc":..}  process.exit() with requests not delivered
 // Without the variable nothing is wrapped: the adapter costs one env lookup.
 'use strict';
@@ -276,6 +277,22 @@ function install(fd) {
     sp.pipeline = function (...args) {
       if (inApi === 0) pipedInto(destinations(args), 'streamPromises.pipeline');
       return inside(() => origPPipeline.apply(this, args));
+    };
+  }
+
+  // ---- synchronous writes: the user line of the write that follows ---------
+  // Not requests (the caller waits for them), but on a thread that works for
+  // another, such as a worker_threads worker, they are the write a finding
+  // shows, and its native stack has no JavaScript frame.
+  for (const name of ['writeFileSync', 'appendFileSync', 'writeSync', 'writevSync']) {
+    const orig = fs[name];
+    if (typeof orig !== 'function') continue;
+    fs[name] = function (p, ...rest) {
+      if (inApi > 0) return orig.call(this, p, ...rest);
+      const tgt = target(p);
+      const u = tgt.path === undefined ? null : userFrame();
+      if (u) emit({ t: 'site', op: 'write', path: tgt.path, loc: u.loc, fn: u.fn });
+      return inside(() => orig.call(this, p, ...rest));
     };
   }
 

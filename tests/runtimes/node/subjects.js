@@ -146,21 +146,22 @@ function pipeOnce(file, twin) {
   });
 }
 
-// The worker answers each {file} request; `early` workers answer before the
-// write (the bug: "accepted" read as "done").
-const WORKER_SRC = `
-const { parentPort, workerData } = require('worker_threads');
-const fs = require('fs');
-parentPort.on('message', (file) => {
-  if (workerData.early) parentPort.postMessage(file);
-  fs.writeFileSync(file, workerData.payload);
-  if (!workerData.early) parentPort.postMessage(file);
-});`;
+// The worker (this file, run by worker_threads) answers each {file}
+// request; `early` workers answer before the write (the bug: "accepted" read
+// as "done").
+function workerMain() {
+  const { parentPort, workerData } = require('worker_threads');
+  parentPort.on('message', (file) => {
+    if (workerData.early) parentPort.postMessage(file);
+    fs.writeFileSync(file, PAYLOAD); // AA-WRITE worker
+    if (!workerData.early) parentPort.postMessage(file);
+  });
+}
 
 function workerOnce(worker, file) {
   return new Promise((resolve) => {
     worker.once('message', () => resolve(sizeOf(file) !== PAYLOAD.length));
-    worker.postMessage(file); // AA-WRITE worker
+    worker.postMessage(file); // AA-SUBMIT worker
   });
 }
 
@@ -172,7 +173,7 @@ async function main() {
   let src = null;
   if (opts.scenario === 'worker') {
     const { Worker } = require('worker_threads');
-    worker = new Worker(WORKER_SRC, { eval: true, workerData: { early: !opts.twin, payload: PAYLOAD } });
+    worker = new Worker(__filename, { workerData: { early: !opts.twin } });
   }
   if (opts.scenario === 'pcopy') {
     src = path.join(dir, 'src');
@@ -197,7 +198,11 @@ async function main() {
   console.log(`stale ${stale}/${opts.iters}`);
 }
 
-main().catch((e) => {
-  console.error(`subjects.js: ${e.message}`);
-  process.exit(2);
-});
+if (!require('worker_threads').isMainThread) {
+  workerMain();
+} else {
+  main().catch((e) => {
+    console.error(`subjects.js: ${e.message}`);
+    process.exit(2);
+  });
+}
