@@ -121,13 +121,23 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
                  b.t_enter > w.sub->event.t_enter;
   bool premature = by_edge || by_time;
   bool manifested = b.t_enter < w.w.t_exit;
+  // B, in a peer job (not on the thread that handed W out), happens-before
+  // W, but W's job did not know B when it started (its thread's start, or a
+  // pool job's first file call): the job itself waited for B since (a lock
+  // it takes, as two workers updating one file in turn do), so the program
+  // ordered them.  A job picked up after B (a pool pop that already knew B)
+  // stays premature, and so does B on the handing-out thread itself, which
+  // a lock inside the job (CPython's GIL) may well order first: the asker
+  // moved on before the write began.
+  bool b_before_w = w.snap.knows(Epoch{bsnap.self, bsnap.self_epoch});
+  if (premature && b_before_w && x != w.sub->by.t && !w.job_snap.knows(Epoch{bsnap.self, bsnap.self_epoch})) return;
   if (!premature) {
     // A common origin (both jobs handed out by one thread, whose own order
     // we cannot see through atomics) is not a race between strangers.
     if (b_origin == (w.offloaded() ? w.sub->by.t : w.t)) return;
     // Two racing writes meet twice (each as the other's B): keep the later-as-B side.
     if (b_first && bt.write) return;
-    if (w.snap.knows(Epoch{bsnap.self, bsnap.self_epoch})) return;  // B happens-before W
+    if (b_before_w) return;  // B happens-before W
   }
   if (!manifested && !latent_) return;
   const char* kind = premature ? "premature-completion" : "file-race";
@@ -211,7 +221,27 @@ void Checker::pair(const Pending& w, const EvCopy& b, const Touch& bt, uint32_t 
   }
 }
 
+void Checker::thread_started(uint32_t x, const ReleaseInfo* from) {
+  job_first_[x] = {from ? from->by : Epoch{}, true, true, hb_.snapshot(x)};
+}
+
+const ClockSnap& Checker::job_seen(uint32_t x, const SubmissionRef& job) {
+  JobSeen& j = job_first_[x];
+  Epoch by = job ? job->by : Epoch{};
+  if (j.seen && j.by.t == by.t && j.by.e == by.e) return j.snap;
+  // A job that is a thread's creation started with the thread, whichever
+  // of its creator's pthread_create calls the job was matched with (two
+  // threads started back to back can start in either order).
+  if (j.at_start && job && job->event.kind == AA_THREAD_CREATE) {
+    j.by = by;
+    return j.snap;
+  }
+  j = {by, true, false, hb_.snapshot(x)};
+  return j.snap;
+}
+
 void Checker::conflict(const Event& e, const Touch& t, uint32_t x, uint32_t origin, const SubmissionRef& bsub) {
+  job_seen(x, bsub);
   SubmissionRef bs = bsub && bsub->by.t != x ? bsub : nullptr;
   const ConflictRule* rule = e.kind == AA_OPEN ? &kOpenRule : rule_for_[e.kind];
   if (!rule || !files_.file(t.file).regular) return;
@@ -270,6 +300,7 @@ void Checker::write(const Event& e, const Touch& t, uint32_t x, const Submission
   p->ret = hb_.now(x);
   p->snap = hb_.snapshot(x);
   p->sub = s;
+  p->job_snap = job_seen(x, s);
   p->failed = e.ret < 0 ? (e.err != EINTR && e.err != EAGAIN) : short_write(e);
   if (e.kind == AA_OPEN) p->failed = false;
   FileState& fs = state_[t.file];

@@ -99,6 +99,8 @@ class Checker {
   void acquired(const Event& e, uint32_t t);
   void process_exit(const Event& e, uint32_t x);
   void event_seen(const Event& e, uint32_t x);
+  // Thread x started (after acquiring its creation `from`): its first job's start.
+  void thread_started(uint32_t x, const ReleaseInfo* from);
   void finish();
   std::vector<RawFinding> take();
   uint64_t dropped_writes() const { return dropped_; }
@@ -112,6 +114,7 @@ class Checker {
     ClockSnap snap;        // what t knew at W (for "B happens-before W")
     SubmissionRef sub;  // shared with the job: a FIFO swap may revise it (boundaries.h)
     std::optional<EvCopy> ack;
+    ClockSnap job_snap;    // what t knew at its first file call in W's job (job_first_)
     bool failed = false, lost_reported = false, unlisted = false;
     bool offloaded() const { return sub && sub->by.t != t; }
   };
@@ -144,6 +147,18 @@ class Checker {
   // thread, oldest first (a thread's epochs grow, so an acquire acks a prefix).
   using WriterQueues = std::unordered_map<uint32_t, std::deque<std::shared_ptr<Pending>>>;
   std::unordered_map<uint32_t, WriterQueues> unacked_;
+  // Per thread: its current job (the handoff that started it) and what the
+  // thread knew when that job started: at the thread's start for the job
+  // that created it, else at the job's first file call (no later than that
+  // the job ran).
+  struct JobSeen {
+    Epoch by;
+    bool seen = false;
+    bool at_start = false;  // snap is the thread's start: still its first job
+    ClockSnap snap;
+  };
+  std::unordered_map<uint32_t, JobSeen> job_first_;
+  const ClockSnap& job_seen(uint32_t x, const SubmissionRef& job);
   std::array<const ConflictRule*, AA_KIND_COUNT> rule_for_{};  // conflict_rule() by kind
   std::vector<uint64_t> last_t_;  // per thread: time of its latest event
   std::vector<RawFinding> findings_;

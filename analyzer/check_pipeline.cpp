@@ -102,6 +102,7 @@ void Pipeline::sync(const Event& e, uint32_t x) {
     case AA_THREAD_START: {
       const ReleaseInfo* from = hb_.acquire(x, {kSyncSpawn, pr, uint64_t(e.a[0])});
       bounds_.on_thread_start(x, from, e.t_enter);
+      checker_.thread_started(x, from);
       acquired_ = true;
       break;
     }
