@@ -65,11 +65,16 @@ async def to_thread_once(path, twin):
     return size != len(PAYLOAD)
 
 
-async def run_to_thread(paths, twin):
+async def each_stale(paths, once, twin):
+    """How many of the async iterations `once(path, twin)` saw the file stale."""
     stale = 0
     for path in paths:
-        stale += await to_thread_once(path, twin)
+        stale += await once(path, twin)
     return stale
+
+
+async def run_to_thread(paths, twin):
+    return await each_stale(paths, to_thread_once, twin)
 
 
 async def run_in_executor_once(path, twin):
@@ -85,10 +90,7 @@ async def run_in_executor_once(path, twin):
 
 
 async def run_run_in_executor(paths, twin):
-    stale = 0
-    for path in paths:
-        stale += await run_in_executor_once(path, twin)
-    return stale
+    return await each_stale(paths, run_in_executor_once, twin)
 
 
 def size_or_missing(path):
