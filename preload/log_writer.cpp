@@ -170,6 +170,11 @@ inline bool cursor_cas(unsigned __int128* p, unsigned __int128 expect, unsigned 
 // the cursor under us.
 char* reserve_slow_try(ThreadState& ts, uint32_t size, uint32_t* seq) {
   if (__atomic_load_n(&g_log.full, __ATOMIC_RELAXED)) return nullptr;
+  // The file could not grow: later records are dropped without trying.
+  auto no_room = [] {
+    __atomic_store_n(&g_log.full, true, __ATOMIC_RELAXED);
+    return (char*)nullptr;
+  };
   for (int attempt = 0; attempt < 8; ++attempt) {
     unsigned __int128 cur = ts.cursor;  // a torn read just fails the CAS below
     uint64_t v = (uint64_t)cur, sq = (uint64_t)(cur >> 64);
@@ -180,19 +185,13 @@ char* reserve_slow_try(ThreadState& ts, uint32_t size, uint32_t* seq) {
     bool busy_first = off + size > ts.populated && ts.populated >= kFirstChunkBusy &&
                       ts.populated < g_log.chunk_size && ts.chunks_taken == 1;
     if (idx1 && off + size <= g_log.chunk_size && !busy_first) {
-      if (off + size > ts.populated && !populate_ahead(ts, idx1 - 1, off + size)) {
-        __atomic_store_n(&g_log.full, true, __ATOMIC_RELAXED);
-        return nullptr;
-      }
+      if (off + size > ts.populated && !populate_ahead(ts, idx1 - 1, off + size)) return no_room();
       p = chunk_base(idx1 - 1) + off;
       next = ((unsigned __int128)(sq + 1) << 64) | (v + size);
     } else {
       uint64_t k = __atomic_fetch_add(&g_log.hdr->chunks_claimed, 1, __ATOMIC_ACQ_REL);
       uint32_t populated = 0;
-      if (!map_chunk(k, ts.tid, ts.chunks_taken == 0, &populated)) {
-        __atomic_store_n(&g_log.full, true, __ATOMIC_RELAXED);
-        return nullptr;
-      }
+      if (!map_chunk(k, ts.tid, ts.chunks_taken == 0, &populated)) return no_room();
       ts.chunks_taken++;
       ts.populated = populated;
       uint32_t first = (uint32_t)sizeof(aa_chunk_header);

@@ -130,12 +130,16 @@ static __attribute__((noinline)) void attach_stack(Call& c, ThreadState& ts) {
   errno = e;
 }
 
+// A record's return side: its time (the TSC map and a clock_gettime
+// fallback may disagree by the map's error), result and errno.
+static inline void settle(RecordSpec& r, uint64_t t_exit, int64_t ret) {
+  r.t_exit = AA_UNLIKELY(t_exit < r.t_enter) ? r.t_enter : t_exit;
+  r.ret = ret;
+  if (AA_UNLIKELY(ret == -1) && !r.err) r.err = errno;
+}
+
 void call_end(Call& c, int64_t ret) {
-  c.r.t_exit = now_ns();
-  // The TSC map and a clock_gettime fallback may disagree by the map's error.
-  if (AA_UNLIKELY(c.r.t_exit < c.r.t_enter)) c.r.t_exit = c.r.t_enter;
-  c.r.ret = ret;
-  if (AA_UNLIKELY(ret == -1) && !c.r.err) c.r.err = errno;
+  settle(c.r, now_ns(), ret);
   ThreadState& ts = *c.ts;
   if (AA_UNLIKELY(g_cfg.stack_depth) && !ts.in_unwind) attach_stack(c, ts);
   log_emit(ts, c.r);
@@ -146,10 +150,7 @@ void fast_call_rest(ThreadState& ts, aa_kind kind, uint64_t t_enter, uint64_t t_
   RecordSpec r;
   r.kind = kind;
   r.t_enter = t_enter;
-  // The TSC map and a clock_gettime fallback may disagree by the map's error.
-  r.t_exit = t_exit < t_enter ? t_enter : t_exit;
-  r.ret = ret;
-  if (ret == -1) r.err = errno;
+  settle(r, t_exit, ret);
   for (int i = 0; i < 6; ++i) r.a[i] = a[i];
   r.st = st;
   log_emit(ts, r);
